@@ -1,0 +1,117 @@
+"""`python -m control_plane`: serve, migrate, and the operator's account and token commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+
+from control_plane.settings import SettingsError, load_settings
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from control_plane.db import migrate
+
+    print("Applying database migrations…")
+    _run(migrate())
+    print("The database is up to date.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from control_plane.app import create_app
+    from control_plane.db import migrate
+
+    settings = load_settings()
+    if not args.no_migrate:
+        _run(migrate())
+    print(f"Control plane on http://{args.host}:{args.port} (public address {settings.public_base_url})", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from control_plane.accounts.services import create_account
+
+    settings = load_settings()
+    password = args.password or getpass.getpass("Password (at least 8 characters): ")
+    account, api_key = _run(create_account(args.email, password, settings.starter_tokens))
+    print(f"Created account {account['email']} ({account['account_id']}) with {settings.starter_tokens} tokens.")
+    print(f"API key (shown once): {api_key}")
+    return 0
+
+
+def cmd_grant_tokens(args: argparse.Namespace) -> int:
+    from control_plane.accounts.services import account_by_email
+    from control_plane.db import transaction
+    from control_plane.wallet import services as wallet
+
+    async def grant() -> dict:
+        account = await account_by_email(args.email)
+        async with transaction():
+            await wallet.grant(account.id, args.amount, args.note)
+        return await wallet.balance(account.id)
+
+    balance = _run(grant())
+    print(f"Granted {args.amount} tokens to {args.email}; available now {balance['available']}.")
+    return 0
+
+
+def cmd_expire_sweep(args: argparse.Namespace) -> int:
+    from control_plane.links.services import sweep
+
+    moved = _run(sweep(load_settings()))
+    print(f"Expired or closed {moved} link(s).")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m control_plane", description="AI Interviewer control plane.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="migrate the database and serve the API and the web pages")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    s.add_argument("--log-level", default="info")
+    s.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
+    s = sub.add_parser("create-user", help="create a researcher account and print its API key")
+    s.add_argument("email")
+    s.add_argument("--password", help="asked for when not given")
+    s.set_defaults(func=cmd_create_user)
+    s = sub.add_parser("grant-tokens", help="add tokens to an account's balance")
+    s.add_argument("email")
+    s.add_argument("amount", type=int)
+    s.add_argument("--note", default="granted by an operator")
+    s.set_defaults(func=cmd_grant_tokens)
+    sub.add_parser("expire-sweep", help="expire overdue links and close abandoned interviews").set_defaults(
+        func=cmd_expire_sweep
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("piccolo").setLevel(logging.WARNING)
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the operator gets one readable line, not a traceback
+        code = getattr(exc, "code", None)
+        print(f"Error{f' ({code})' if code else ''}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Sign-up, sign-in and sign-out."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import Provide
+
+from control_plane.accounts import services
+from control_plane.accounts.schemas import Credentials
+from control_plane.accounts.services import Principal
+from control_plane.auth import CSRF_COOKIE, SESSION_COOKIE, provide_principal
+from control_plane.body import read
+from control_plane.errors import SignupClosed
+from control_plane.settings import Settings
+
+
+def _session_cookies(token: str, csrf: str, secure: bool) -> list[Cookie]:
+    age = int(services.SESSION_LIFETIME.total_seconds())
+    return [
+        Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=secure, max_age=age, path="/"),
+        Cookie(key=CSRF_COOKIE, value=csrf, httponly=False, samesite="lax", secure=secure, max_age=age, path="/"),
+    ]
+
+
+@post("/api/auth/signup", status_code=201)
+async def signup(request: Request, settings: Settings) -> Response:
+    data = await read(request, Credentials)
+    if not settings.allow_signup:
+        raise SignupClosed()
+    account, api_key = await services.create_account(data.email, data.password, settings.starter_tokens)
+    token, csrf = await services.open_session(await services.account_by_email(account["email"]))
+    secure = settings.public_base_url.startswith("https://")
+    return Response({**account, "api_key": api_key}, status_code=201, cookies=_session_cookies(token, csrf, secure))
+
+
+@post("/api/auth/login", status_code=200)
+async def login(request: Request, settings: Settings) -> Response:
+    data = await read(request, Credentials)
+    account = await services.authenticate_password(data.email, data.password)
+    token, csrf = await services.open_session(account)
+    secure = settings.public_base_url.startswith("https://")
+    body = {"account_id": str(account.id), "email": account.email}
+    return Response(body, cookies=_session_cookies(token, csrf, secure))
+
+
+@post("/api/auth/logout", status_code=200)
+async def logout(request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await services.close_session(token)
+    response = Response({"signed_out": True})
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+@get("/api/auth/me", dependencies={"principal": Provide(provide_principal)})
+async def me(principal: Principal) -> dict:
+    return {"account_id": str(principal.account_id), "email": principal.email}
+
+
+routes = [signup, login, logout, me]

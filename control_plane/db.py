@@ -1,0 +1,39 @@
+"""Transactions and migrations, the same way on SQLite and PostgreSQL.
+
+Every write that must be all-or-nothing goes through `transaction()`. On SQLite it takes the write lock at the start
+(`BEGIN IMMEDIATE`), so two concurrent requests queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+os.environ.setdefault("PICCOLO_CONF", "control_plane.piccolo_conf")
+
+
+def engine():
+    from control_plane.piccolo_conf import DB
+
+    return DB
+
+
+def transaction():
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+async def migrate() -> None:
+    """Apply every migration in `migrations/` that the database has not seen yet."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = await run_forwards(app_name="all", migration_id="all", fake=False)
+    if not result.success:
+        raise RuntimeError(f"database migration failed: {result.message}\n{out.getvalue()}")

@@ -1,0 +1,196 @@
+"""The interview as the respondent and the agent see it: join, leave, the agent's config, its turns.
+
+The respondent is known by the link's token and the email given on the first join; the agent by the key derived
+from the interview id (see `control_plane.livekit.agent_key`). Status changes go through `links.services`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from control_plane import livekit
+from control_plane.accounts.services import normalise_email
+from control_plane.db import transaction
+from control_plane.errors import EmailMismatch, InvalidStatus, LinkGone, NotFound, TurnConflict
+from control_plane.links import services as links
+from control_plane.projects import services as projects
+from control_plane.settings import Settings
+from control_plane.tables import Link, LinkStatus, Turn
+from control_plane.timeutil import aware, iso, utcnow
+
+log = logging.getLogger("control_plane.interviews")
+
+
+async def _by_token(token: str, settings: Settings) -> dict[str, Any]:
+    if len(token) > 64:
+        raise NotFound("No interview at this address.")
+    row = await Link.select(Link.id).where(Link.token == token).first()
+    if row is None:
+        raise NotFound("No interview at this address.")
+    await links.sweep(settings)
+    return await Link.select().where(Link.id == row["id"]).first()
+
+
+def _usable(row: dict[str, Any]) -> None:
+    if row["status"] not in (LinkStatus.pending.value, LinkStatus.active.value):
+        raise LinkGone(row["status"])
+
+
+async def public_view(token: str, settings: Settings) -> dict[str, Any]:
+    row = await _by_token(token, settings)
+    _usable(row)
+    return {
+        "status": row["status"],
+        "duration_minutes": row["duration_minutes"],
+        "language": row["language"],
+        "topics": json.loads(row["topics"]),
+        "ends_at": aware(row["ends_at"]),
+    }
+
+
+async def join(token: str, email: str, settings: Settings) -> tuple[dict[str, Any], bool]:
+    """Join (or rejoin) the interview; answer the room credentials and whether this join started it."""
+    email = normalise_email(email)
+    row = await _by_token(token, settings)
+    _usable(row)
+    started = False
+    if row["status"] == LinkStatus.pending.value:
+        project = await projects.get(row["account"], row["project"])
+        now = utcnow()
+        async with transaction():
+            started = await links._move(
+                row["id"],
+                LinkStatus.pending,
+                LinkStatus.active,
+                {
+                    Link.respondent_email: email,
+                    Link.started_at: now,
+                    Link.ends_at: now + timedelta(minutes=row["duration_minutes"]),
+                    Link.frozen_research_goals: row["research_goals"] or project["research_goals"],
+                    Link.frozen_interview_guide: row["interview_guide"] or project["interview_guide"],
+                },
+            )
+        row = await Link.select().where(Link.id == row["id"]).first()
+        _usable(row)
+    if row["respondent_email"] != email:
+        raise EmailMismatch()
+    ends_at = aware(row["ends_at"])
+    answer = {
+        "livekit_url": settings.livekit_url,
+        "token": livekit.room_token(settings, row["id"], ends_at),
+        "room": livekit.room_name(row["id"]),
+        "identity": livekit.respondent_identity(row["id"]),
+        "ends_at": ends_at,
+        "interview_id": str(row["id"]),
+    }
+    return answer, started
+
+
+async def leave(token: str, email: str, settings: Settings) -> dict[str, Any]:
+    email = normalise_email(email)
+    row = await Link.select().where(Link.token == token).first() if len(token) <= 64 else None
+    if row is None:
+        raise NotFound("No interview at this address.")
+    if row["respondent_email"] is not None and row["respondent_email"] != email:
+        raise EmailMismatch()
+    if row["status"] == LinkStatus.active.value:
+        await links.complete(row["id"], "left", settings)
+    elif row["status"] != LinkStatus.completed.value:
+        raise InvalidStatus(f"Only an interview in progress can be left; this link is {row['status']}.")
+    row = await Link.select(Link.status, Link.completed_at).where(Link.id == row["id"]).first()
+    return {"status": row["status"], "completed_at": aware(row["completed_at"])}
+
+
+# The agent's side.
+
+
+async def for_agent(interview_id: str, key: str, settings: Settings) -> dict[str, Any]:
+    """The interview the key opens; another interview's id, or a wrong key, is not found."""
+    try:
+        link_id = UUID(interview_id)
+    except ValueError:
+        raise NotFound("No such interview.") from None
+    if not hmac.compare_digest(key, livekit.agent_key(settings, link_id)):
+        raise NotFound("No such interview.")
+    row = await Link.select().where(Link.id == link_id).first()
+    if row is None or row["started_at"] is None:
+        raise NotFound("No such interview.")
+    return row
+
+
+async def completion_state(link_id: UUID) -> dict[str, Any]:
+    row = (
+        await Link.select(Link.id, Link.status, Link.completed_at, Link.completion_reason)
+        .where(Link.id == link_id)
+        .first()
+    )
+    return {
+        "interview_id": str(row["id"]),
+        "status": row["status"],
+        "completed_at": aware(row["completed_at"]),
+        "completion_reason": row["completion_reason"],
+    }
+
+
+async def turns_of(link_id: UUID) -> list[dict[str, Any]]:
+    rows = (
+        await Turn.select(Turn.seq, Turn.speaker, Turn.text, Turn.started_at, Turn.ended_at)
+        .where(Turn.link == link_id)
+        .order_by(Turn.seq)
+    )
+    return [{**r, "started_at": aware(r["started_at"]), "ended_at": aware(r["ended_at"])} for r in rows]
+
+
+async def agent_config(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "interview_id": str(row["id"]),
+        "room": livekit.room_name(row["id"]),
+        "status": row["status"],
+        "research_goals": row["frozen_research_goals"],
+        "interview_guide": row["frozen_interview_guide"],
+        "topics": json.loads(row["topics"]),
+        "language": row["language"],
+        "voice": row["voice"],
+        "duration_minutes": row["duration_minutes"],
+        "started_at": iso(row["started_at"]),
+        "ends_at": iso(row["ends_at"]),
+        "turns": [
+            {**t, "started_at": iso(t["started_at"]), "ended_at": iso(t["ended_at"])} for t in await turns_of(row["id"])
+        ],
+    }
+
+
+async def put_turn(
+    row: dict[str, Any], seq: int, speaker: str, text: str, started_at: datetime, ended_at: datetime
+) -> bool:
+    """Store a turn once; answer whether this call stored it. The same turn again is fine, another is a conflict."""
+    if row["status"] not in (LinkStatus.active.value, LinkStatus.completed.value):
+        raise LinkGone(row["status"])
+    key = f"{row['id']}:{seq}"
+    try:
+        async with transaction():
+            existing = await Turn.select(Turn.speaker, Turn.text).where(Turn.key == key).first()
+            if existing is None:
+                await Turn(
+                    link=row["id"],
+                    key=key,
+                    seq=seq,
+                    speaker=speaker,
+                    text=text,
+                    started_at=started_at,
+                    ended_at=ended_at,
+                ).save()
+                return True
+    except Exception:
+        # A concurrent post of the same seq won the unique key; compare with what it stored.
+        existing = await Turn.select(Turn.speaker, Turn.text).where(Turn.key == key).first()
+        if existing is None:
+            raise
+    if existing["speaker"] != speaker or existing["text"] != text:
+        raise TurnConflict()
+    return False

@@ -1,0 +1,31 @@
+"""Request bodies of the link endpoints; the numbers' limits are the product's (PRODUCT.md, Interview links)."""
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from control_plane.projects.schemas import ContextText
+
+Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+Topics = Annotated[list[Topic], msgspec.Meta(max_length=10)]
+LinkName = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class NewLinks(msgspec.Struct, forbid_unknown_fields=True):
+    count: Annotated[int, msgspec.Meta(ge=1, le=100)]
+    duration_minutes: Annotated[int, msgspec.Meta(ge=1, le=60)]
+    expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=90)]
+    voice: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    language: Literal["auto", "ru", "en"]
+    topics: Topics = msgspec.field(default_factory=list)
+    name: LinkName | None = None
+
+
+class LinkChanges(msgspec.Struct, forbid_unknown_fields=True):
+    name: LinkName | msgspec.UnsetType = msgspec.UNSET
+    research_goals: ContextText | None | msgspec.UnsetType = msgspec.UNSET
+    interview_guide: ContextText | None | msgspec.UnsetType = msgspec.UNSET
+    topics: Topics | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> dict:
+        return {f: getattr(self, f) for f in self.__struct_fields__ if getattr(self, f) is not msgspec.UNSET}

@@ -1,0 +1,93 @@
+"""Everything the control plane says to LiveKit: room tokens for respondents, and agent dispatch.
+
+A room token grants joining one room as one identity, for the interview's remaining time plus a margin; it holds
+no secret, because the browser can read it. The agent's credential travels in the dispatch metadata instead, which
+only the agent sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from livekit import api
+
+from control_plane.settings import Settings
+from control_plane.timeutil import utcnow
+
+log = logging.getLogger("control_plane.livekit")
+
+AGENT_NAME = "interviewer"
+TOKEN_MARGIN = timedelta(minutes=5)
+
+
+def room_name(link_id: UUID | str) -> str:
+    return f"interview-{link_id}"
+
+
+def respondent_identity(link_id: UUID | str) -> str:
+    return f"respondent-{link_id}"
+
+
+def agent_key(settings: Settings, link_id: UUID | str) -> str:
+    """The credential that opens the internal API for this one interview."""
+    return hmac.new(settings.secret_key.encode(), f"agent:{link_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def room_token(settings: Settings, link_id: UUID | str, ends_at: datetime) -> str:
+    ttl = max(timedelta(seconds=60), ends_at - utcnow() + TOKEN_MARGIN)
+    grants = api.VideoGrants(
+        room_join=True,
+        room=room_name(link_id),
+        can_publish=True,
+        can_subscribe=True,
+        can_publish_data=True,
+    )
+    return (
+        api.AccessToken(settings.livekit_api_key, settings.livekit_api_secret)
+        .with_identity(respondent_identity(link_id))
+        .with_name("Respondent")
+        .with_grants(grants)
+        .with_ttl(ttl)
+        .to_jwt()
+    )
+
+
+def dispatch_metadata(settings: Settings, link_id: UUID | str) -> str:
+    return json.dumps({"interview_id": str(link_id), "agent_key": agent_key(settings, link_id)})
+
+
+async def dispatch_agent(settings: Settings, link_id: UUID | str) -> bool:
+    """Ask LiveKit to send an `interviewer` agent into the interview's room; answer whether it accepted."""
+    try:
+        async with api.LiveKitAPI(
+            settings.livekit_http_url, settings.livekit_api_key, settings.livekit_api_secret
+        ) as lk:
+            await lk.agent_dispatch.create_dispatch(
+                api.CreateAgentDispatchRequest(
+                    agent_name=AGENT_NAME,
+                    room=room_name(link_id),
+                    metadata=dispatch_metadata(settings, link_id),
+                )
+            )
+    except Exception as exc:  # noqa: BLE001 - any failure means "not dispatched"; the reconciler retries
+        log.warning("interview %s: agent dispatch failed: %s", link_id, exc)
+        return False
+    log.info("interview %s: agent dispatched into %s", link_id, room_name(link_id))
+    return True
+
+
+async def dispatch_with_retries(settings: Settings, link_id: UUID | str, attempts: int = 5) -> bool:
+    delay = 0.5
+    for attempt in range(attempts):
+        if await dispatch_agent(settings, link_id):
+            return True
+        if attempt + 1 < attempts:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 8)
+    return False

@@ -1,0 +1,26 @@
+"""Piccolo's configuration: the engine is chosen from DATABASE_URL (SQLite file by default, PostgreSQL by URL)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from control_plane.settings import load_settings
+
+
+def engine_for(url: str) -> SQLiteEngine | PostgresEngine:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A writer waits for the lock instead of failing at once when requests run concurrently.
+        return SQLiteEngine(path=str(path), timeout=30)
+    return PostgresEngine(config={"dsn": url})
+
+
+os.environ.setdefault("PICCOLO_CONF", "control_plane.piccolo_conf")
+DB = engine_for(load_settings().database_url)
+APP_REGISTRY = AppRegistry(apps=["control_plane.piccolo_app"])

@@ -1,0 +1,21 @@
+"""Records of completed interviews."""
+
+from uuid import UUID
+
+from litestar import get
+
+from control_plane.accounts.services import Principal
+from control_plane.records import services
+
+
+@get("/api/projects/{project_id:uuid}/records")
+async def project_records(project_id: UUID, principal: Principal) -> list[dict]:
+    return await services.list_for_project(principal.account_id, project_id)
+
+
+@get("/api/records/{record_id:uuid}")
+async def record(record_id: UUID, principal: Principal) -> dict:
+    return await services.get(principal.account_id, record_id)
+
+
+routes = [project_records, record]

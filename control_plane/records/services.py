@@ -1,0 +1,57 @@
+"""Records: completed interviews, each with its transcript, private to the account that owns the project."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from control_plane.errors import NotFound
+from control_plane.interviews.services import turns_of
+from control_plane.projects import services as projects
+from control_plane.tables import Record
+from control_plane.timeutil import aware
+
+FIELDS = (
+    Record.id,
+    Record.project,
+    Record.link,
+    Record.link.name,
+    Record.respondent_email,
+    Record.language,
+    Record.started_at,
+    Record.completed_at,
+    Record.duration_seconds,
+    Record.link.completion_reason,
+)
+
+
+def _serialise(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "project_id": str(row["project"]),
+        "link_id": str(row["link"]),
+        "link_name": row["link.name"],
+        "respondent_email": row["respondent_email"],
+        "language": row["language"],
+        "started_at": aware(row["started_at"]),
+        "completed_at": aware(row["completed_at"]),
+        "duration_seconds": row["duration_seconds"],
+        "completion_reason": row["link.completion_reason"],
+    }
+
+
+async def list_for_project(account_id: UUID, project_id: UUID) -> list[dict[str, Any]]:
+    await projects.get(account_id, project_id)
+    rows = (
+        await Record.select(*FIELDS)
+        .where((Record.project == project_id) & (Record.account == account_id))
+        .order_by(Record.completed_at, ascending=False)
+    )
+    return [_serialise(r) for r in rows]
+
+
+async def get(account_id: UUID, record_id: UUID) -> dict[str, Any]:
+    row = await Record.select(*FIELDS).where((Record.id == record_id) & (Record.account == account_id)).first()
+    if row is None:
+        raise NotFound("No such record.")
+    return {**_serialise(row), "transcript": await turns_of(row["link"])}

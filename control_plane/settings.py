@@ -1,0 +1,111 @@
+"""Settings: the environment, read once into a frozen value that the app and the CLI pass around.
+
+Every key is documented in `.env.example` and the README. Development defaults let the product start with nothing
+set; outside development (`APP_ENV=production`) the default secrets are refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+DEV_LIVEKIT_API_KEY = "devkey"
+DEV_LIVEKIT_API_SECRET = "devsecret-change-me-0123456789abcdef"
+DEFAULT_VOICES = ("alloy", "ash", "coral", "echo", "nova", "sage", "shimmer")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    database_url: str = "sqlite:///data/interviewer.sqlite3"
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEV_SECRET_KEY
+    livekit_url: str = "ws://127.0.0.1:7880"
+    livekit_api_key: str = DEV_LIVEKIT_API_KEY
+    livekit_api_secret: str = DEV_LIVEKIT_API_SECRET
+    tokens_per_minute: int = 1
+    starter_tokens: int = 600
+    allow_signup: bool = True
+    voices: tuple[str, ...] = field(default=DEFAULT_VOICES)
+    interview_grace_seconds: int = 120
+    sweep_interval_seconds: float = 30.0
+    dispatch_agents: bool = True
+
+    @property
+    def is_development(self) -> bool:
+        return self.app_env == "development"
+
+    @property
+    def livekit_http_url(self) -> str:
+        url = self.livekit_url
+        for ws, http in (("wss://", "https://"), ("ws://", "http://")):
+            if url.startswith(ws):
+                return http + url[len(ws) :]
+        return url
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    d = Settings()
+    voices = tuple(v.strip() for v in env.get("VOICES", "").split(",") if v.strip()) or d.voices
+    settings = Settings(
+        app_env=env.get("APP_ENV", d.app_env),
+        database_url=env.get("DATABASE_URL") or d.database_url,
+        public_base_url=(env.get("PUBLIC_BASE_URL") or d.public_base_url).rstrip("/"),
+        secret_key=env.get("SECRET_KEY") or d.secret_key,
+        livekit_url=env.get("LIVEKIT_URL") or d.livekit_url,
+        livekit_api_key=env.get("LIVEKIT_API_KEY") or d.livekit_api_key,
+        livekit_api_secret=env.get("LIVEKIT_API_SECRET") or d.livekit_api_secret,
+        tokens_per_minute=_int(env, "TOKENS_PER_MINUTE", d.tokens_per_minute, 0, 1_000_000),
+        starter_tokens=_int(env, "STARTER_TOKENS", d.starter_tokens, 0, 1_000_000_000),
+        allow_signup=_bool(env, "ALLOW_SIGNUP", d.allow_signup),
+        voices=voices,
+        interview_grace_seconds=_int(env, "INTERVIEW_GRACE_SECONDS", d.interview_grace_seconds, 0, 86_400),
+        sweep_interval_seconds=float(_int(env, "SWEEP_INTERVAL_SECONDS", 30, 1, 86_400)),
+        dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
+    )
+    if settings.app_env not in ("development", "production"):
+        raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")
+    if not settings.is_development:
+        for name, value, default in (
+            ("SECRET_KEY", settings.secret_key, DEV_SECRET_KEY),
+            ("LIVEKIT_API_KEY", settings.livekit_api_key, DEV_LIVEKIT_API_KEY),
+            ("LIVEKIT_API_SECRET", settings.livekit_api_secret, DEV_LIVEKIT_API_SECRET),
+        ):
+            if value == default:
+                raise SettingsError(f"{name} must be set to a secret of your own when APP_ENV=production")
+    if len(settings.livekit_api_secret) < 32:
+        raise SettingsError("LIVEKIT_API_SECRET must be at least 32 characters (LiveKit refuses shorter secrets)")
+    if not settings.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
+        raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+    return settings

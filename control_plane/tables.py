@@ -1,0 +1,139 @@
+"""The database tables. Rules about them live in the services; this file only says what is stored."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import (
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class LinkStatus(StrEnum):
+    pending = "pending"
+    active = "active"
+    completed = "completed"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+class LedgerKind(StrEnum):
+    grant = "grant"
+    reserve = "reserve"
+    charge = "charge"
+    release = "release"
+
+
+class Account(Table):
+    id = UUID(primary_key=True)
+    email = Varchar(length=254, unique=True, index=True)
+    password_hash = Text()
+    api_key_hash = Varchar(length=64, unique=True, index=True)
+    # The wallet's balances; moved only by wallet.services, always with a ledger entry.
+    granted = Integer(default=0)
+    available = Integer(default=0)
+    reserved = Integer(default=0)
+    spent = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Session(Table):
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    csrf_token = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class LedgerEntry(Table):
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, index=True)
+    kind = Varchar(length=16, choices=LedgerKind)
+    amount = Integer()
+    link = UUID(null=True, default=None)
+    # Set for movements that must happen at most once (a link's charge, its release).
+    key = Varchar(length=80, null=True, default=None, unique=True)
+    detail = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Project(Table):
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, index=True)
+    name = Varchar(length=200)
+    research_goals = Text(default="")
+    interview_guide = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Link(Table):
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, index=True)
+    project = ForeignKey(references=Project, null=False, index=True)
+    token = Varchar(length=64, unique=True, index=True)
+    name = Varchar(length=200, default="")
+    status = Varchar(length=16, choices=LinkStatus, default=LinkStatus.pending, index=True)
+    duration_minutes = Integer()
+    expires_at = Timestamptz()
+    voice = Varchar(length=40)
+    language = Varchar(length=8)
+    topics = Text(default="[]")  # a JSON list of strings
+    # The link's own context; null means "use the project's".
+    research_goals = Text(null=True, default=None)
+    interview_guide = Text(null=True, default=None)
+    # The context the interview runs with, frozen on the first join.
+    frozen_research_goals = Text(null=True, default=None)
+    frozen_interview_guide = Text(null=True, default=None)
+    respondent_email = Varchar(length=254, null=True, default=None)
+    started_at = Timestamptz(null=True, default=None)
+    ends_at = Timestamptz(null=True, default=None)
+    completed_at = Timestamptz(null=True, default=None)
+    completion_reason = Varchar(length=16, null=True, default=None)
+    reserved_tokens = Integer(default=0)
+    charged_tokens = Integer(default=0)
+    agent_dispatched_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Turn(Table):
+    id = UUID(primary_key=True)
+    link = ForeignKey(references=Link, null=False, index=True)
+    # "<link id>:<seq>", unique, so that a retried post can never store a turn twice.
+    key = Varchar(length=80, unique=True)
+    seq = Integer()
+    speaker = Varchar(length=16)
+    text = Text()
+    started_at = Timestamptz()
+    ended_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Record(Table):
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, index=True)
+    project = ForeignKey(references=Project, null=False, index=True)
+    link = ForeignKey(references=Link, null=False, unique=True)
+    respondent_email = Varchar(length=254)
+    language = Varchar(length=8)
+    started_at = Timestamptz()
+    completed_at = Timestamptz()
+    duration_seconds = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookEvent(Table):
+    """LiveKit webhook events already handled, so a redelivered event is ignored."""
+
+    id = Varchar(length=120, primary_key=True)
+    kind = Varchar(length=40)
+    processed = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())

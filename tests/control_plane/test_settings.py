@@ -1,0 +1,38 @@
+"""Settings are read once from the environment, with safe defaults and loud refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from control_plane.settings import SettingsError, load_settings
+
+
+def test_defaults_need_nothing_set():
+    s = load_settings({})
+    assert (s.tokens_per_minute, s.starter_tokens, s.allow_signup) == (1, 600, True)
+    assert s.database_url.startswith("sqlite:///")
+    assert s.livekit_http_url == "http://127.0.0.1:7880"
+
+
+def test_production_refuses_the_development_secrets():
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        load_settings({"APP_ENV": "production"})
+    ok = load_settings(
+        {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "LIVEKIT_API_KEY": "key", "LIVEKIT_API_SECRET": "x" * 40}
+    )
+    assert not ok.is_development
+
+
+@pytest.mark.parametrize(
+    "env,name",
+    [
+        ({"TOKENS_PER_MINUTE": "many"}, "TOKENS_PER_MINUTE"),
+        ({"STARTER_TOKENS": "-1"}, "STARTER_TOKENS"),
+        ({"ALLOW_SIGNUP": "maybe"}, "ALLOW_SIGNUP"),
+        ({"LIVEKIT_API_SECRET": "short"}, "LIVEKIT_API_SECRET"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+    ],
+)
+def test_a_bad_setting_is_named_in_the_error(env, name):
+    with pytest.raises(SettingsError, match=name):
+        load_settings(env)

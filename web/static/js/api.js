@@ -1,0 +1,53 @@
+// The researcher pages' one way to the JSON API: session cookie, X-CSRF-Token on unsafe calls, errors as ApiError.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const detail = (body && body.detail) || `The server answered ${status}.`;
+    super(detail);
+    this.status = status;
+    this.code = (body && body.code) || `http_${status}`;
+    this.detail = detail;
+    this.body = body || {};
+  }
+}
+
+export function cookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return "";
+}
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export async function api(method, path, body, { redirectOnAuth = true } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (UNSAFE.has(method)) headers["X-CSRF-Token"] = cookie("csrf_token");
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, { code: "network", detail: "Could not reach the server. Check your connection and try again." });
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    if (response.status === 401 && redirectOnAuth) {
+      location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    }
+    throw new ApiError(response.status, data);
+  }
+  return data;
+}
