@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from litestar import Litestar, Router, get
 from litestar.di import Provide
 
+from control_plane import webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.auth import provide_principal
 from control_plane.dispatcher import Dispatcher
@@ -30,16 +31,16 @@ def healthz() -> dict:
     return {"ok": True}
 
 
-async def sweep_forever(settings: Settings) -> None:
-    """Expire links and close abandoned interviews even when nobody is looking at them."""
+async def every(seconds: float, job: Callable[[], Awaitable[int]], what: str) -> None:
+    """Run a housekeeping job forever; a failed round is logged and the next one tries again."""
     while True:
         try:
-            moved = await sweep(settings)
-            if moved:
-                log.info("sweep moved %d link(s)", moved)
-        except Exception:  # noqa: BLE001 - the next round tries again; the error is logged with its traceback
-            log.exception("sweep failed")
-        await asyncio.sleep(settings.sweep_interval_seconds)
+            done = await job()
+            if done:
+                log.info("%s: %d interview(s)", what, done)
+        except Exception:  # noqa: BLE001 - logged with its traceback; the loop must survive
+            log.exception("%s failed", what)
+        await asyncio.sleep(seconds)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -52,17 +53,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        app.state.dispatcher = Dispatcher(settings)
-        sweeper = asyncio.get_running_loop().create_task(sweep_forever(settings))
+        dispatcher = app.state.dispatcher = Dispatcher(settings)
+        loop = asyncio.get_running_loop()
+        jobs = [
+            loop.create_task(every(settings.sweep_interval_seconds, lambda: sweep(settings), "expired or closed")),
+            loop.create_task(every(settings.reconcile_interval_seconds, dispatcher.reconcile, "re-dispatched")),
+        ]
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-            await app.state.dispatcher.close()
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            await dispatcher.close()
 
-    route_handlers: list = [healthz, researcher, *accounts.routes, *interviews.routes]
+    route_handlers: list = [healthz, researcher, *accounts.routes, *interviews.routes, *webhooks.routes]
     template_config = None
     try:
         from control_plane import pages

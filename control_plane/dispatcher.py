@@ -1,39 +1,115 @@
-"""Sends agents into interview rooms in the background, so a respondent's join never waits on LiveKit.
+"""Keeps an agent in every interview that still has time.
 
-A dispatch that fails is retried a few times here; an interview left without an agent is found again by the
-reconciler, which dispatches anew while the interview still has time.
+Self-hosted LiveKit does not re-dispatch a job whose worker died, so the control plane does: on the first join, on a
+LiveKit webhook saying an agent left (deduplicated by event id), and in a periodic reconciliation through the room
+API that catches lost or reordered events. Every path ends in `ensure_agent`, which looks at the room as it is now,
+so the order in which events arrive does not matter.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from uuid import UUID
+
+from livekit import api
 
 from control_plane import livekit
 from control_plane.settings import Settings
-from control_plane.tables import Link
-from control_plane.timeutil import utcnow
+from control_plane.tables import Link, LinkStatus
+from control_plane.timeutil import aware, utcnow
 
 log = logging.getLogger("control_plane.dispatcher")
+
+# A dispatched agent needs a few seconds to be assigned and to join; do not send a second one meanwhile.
+JOIN_GRACE = timedelta(seconds=20)
+# Not worth sending an agent for the last seconds of an interview.
+MIN_TIME_LEFT = timedelta(seconds=15)
 
 
 class Dispatcher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.tasks: set[asyncio.Task] = set()
+        self._checking: set[str] = set()
 
-    def dispatch(self, link_id: UUID | str) -> None:
-        if not self.settings.dispatch_agents:
-            log.info("interview %s: agent dispatch is off (DISPATCH_AGENTS=false)", link_id)
-            return
-        task = asyncio.get_running_loop().create_task(self._dispatch(link_id))
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _dispatch(self, link_id: UUID | str) -> None:
+    def dispatch(self, link_id: UUID | str) -> None:
+        """Send the first agent into a just-started interview, in the background."""
+        if not self.settings.dispatch_agents:
+            log.info("interview %s: agent dispatch is off (DISPATCH_AGENTS=false)", link_id)
+            return
+        self._spawn(self._dispatch(str(link_id)))
+
+    async def _dispatch(self, link_id: str) -> bool:
         if await livekit.dispatch_with_retries(self.settings, link_id):
-            await Link.update({Link.agent_dispatched_at: utcnow()}).where(Link.id == UUID(str(link_id)))
+            await Link.update({Link.agent_dispatched_at: utcnow()}).where(Link.id == UUID(link_id))
+            return True
+        return False
+
+    def agent_left(self, link_id: str) -> None:
+        if self.settings.dispatch_agents:
+            self._spawn(self.ensure_agent(link_id, ignore_grace=True))
+
+    async def ensure_agent(self, link_id: str, ignore_grace: bool = False) -> bool:
+        """Dispatch an agent if the interview is active, has time left, and its room has no agent. One check per
+        interview at a time: a second caller meanwhile is answered False."""
+        if link_id in self._checking:
+            return False
+        self._checking.add(link_id)
+        try:
+            return await self._ensure_agent(link_id, ignore_grace)
+        finally:
+            self._checking.discard(link_id)
+
+    async def _ensure_agent(self, link_id: str, ignore_grace: bool) -> bool:
+        row = (
+            await Link.select(Link.status, Link.ends_at, Link.agent_dispatched_at)
+            .where(Link.id == UUID(link_id))
+            .first()
+        )
+        now = utcnow()
+        if row is None or row["status"] != LinkStatus.active.value:
+            return False
+        if aware(row["ends_at"]) - now < MIN_TIME_LEFT:
+            return False
+        dispatched = aware(row["agent_dispatched_at"])
+        if not ignore_grace and dispatched and now - dispatched < JOIN_GRACE:
+            return False
+        if await self.room_has_agent(link_id):
+            return False
+        log.info("interview %s: no agent in the room, dispatching one", link_id)
+        return await self._dispatch(link_id)
+
+    async def room_has_agent(self, link_id: str) -> bool:
+        async with api.LiveKitAPI(
+            self.settings.livekit_http_url, self.settings.livekit_api_key, self.settings.livekit_api_secret
+        ) as lk:
+            room = livekit.room_name(link_id)
+            if not (await lk.room.list_rooms(api.ListRoomsRequest(names=[room]))).rooms:
+                return False  # asking a room that does not exist for its participants is an error
+            answer = await lk.room.list_participants(api.ListParticipantsRequest(room=room))
+        return any(p.kind == api.ParticipantInfo.Kind.AGENT for p in answer.participants)
+
+    async def reconcile(self) -> int:
+        """Check every active interview with time left; answer how many got a new agent."""
+        if not self.settings.dispatch_agents:
+            return 0
+        rows = await Link.select(Link.id).where(
+            (Link.status == LinkStatus.active.value) & (Link.ends_at > utcnow() + MIN_TIME_LEFT)
+        )
+        sent = 0
+        for row in rows:
+            try:
+                sent += await self.ensure_agent(str(row["id"]))
+            except Exception as exc:  # noqa: BLE001 - LiveKit unreachable now; the next round retries
+                log.warning("interview %s: reconciliation failed: %s", row["id"], exc)
+        return sent
 
     async def close(self) -> None:
         for task in list(self.tasks):

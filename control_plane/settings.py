@@ -35,6 +35,7 @@ class Settings:
     voices: tuple[str, ...] = field(default=DEFAULT_VOICES)
     interview_grace_seconds: int = 120
     sweep_interval_seconds: float = 30.0
+    reconcile_interval_seconds: float = 10.0
     dispatch_agents: bool = True
 
     @property
@@ -92,6 +93,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         voices=voices,
         interview_grace_seconds=_int(env, "INTERVIEW_GRACE_SECONDS", d.interview_grace_seconds, 0, 86_400),
         sweep_interval_seconds=float(_int(env, "SWEEP_INTERVAL_SECONDS", 30, 1, 86_400)),
+        reconcile_interval_seconds=float(_int(env, "RECONCILE_INTERVAL_SECONDS", 10, 1, 3_600)),
         dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
     )
     if settings.app_env not in ("development", "production"):

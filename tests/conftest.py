@@ -16,3 +16,17 @@ os.environ.setdefault("PICCOLO_CONF", "control_plane.piccolo_conf")
 os.environ.setdefault("DISPATCH_AGENTS", "false")
 
 TEST_TMP = _tmp
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def livekit_server():
+    """A real LiveKit server on free loopback ports, for the whole test session."""
+    from scripts.stack import Stack
+
+    stack = Stack(TEST_TMP / "livekit")
+    stack.start_livekit()
+    yield stack
+    stack.stop_all()

@@ -1,0 +1,284 @@
+"""The whole product on one machine: LiveKit server, the control plane and agent workers as child processes.
+
+`scripts/dev` runs it for people (`python scripts/stack.py`); the end-to-end tests use `Stack` to start the same
+processes on free loopback ports. Each process logs to its own file in the stack's folder; readiness is awaited by
+polling with a deadline; stopping sends SIGTERM (workers drain) and then SIGKILL to what is left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_KEY = "devkey"
+DEV_SECRET = "devsecret-change-me-0123456789abcdef"
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def livekit_binary() -> str:
+    local = ROOT / "tools" / "livekit-server"
+    if local.exists():
+        return str(local)
+    found = shutil.which("livekit-server")
+    if found:
+        return found
+    raise FileNotFoundError(
+        "livekit-server is not installed: run scripts/setup (it builds it with Go), or install it with "
+        "'curl -sSL https://get.livekit.io | bash' or 'brew install livekit'."
+    )
+
+
+def wait_until(check, what: str, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text()[-3000:] if log and log.exists() else ""
+            raise RuntimeError(f"{what} exited with code {proc.returncode} before it was ready.\n{tail}")
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    tail = log.read_text()[-3000:] if log and log.exists() else ""
+    raise TimeoutError(f"{what} was not ready after {timeout:.0f} s.\n{tail}")
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return 200 <= r.status < 500
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Proc:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    database_url: str | None = None
+    livekit_port: int = field(default_factory=free_port)
+    control_plane_port: int = field(default_factory=free_port)
+    api_key: str = DEV_KEY
+    api_secret: str = DEV_SECRET
+    extra_env: dict[str, str] = field(default_factory=dict)
+    procs: list[Proc] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.database_url = self.database_url or f"sqlite:///{self.workdir / 'interviewer.sqlite3'}"
+
+    @property
+    def livekit_url(self) -> str:
+        return f"ws://127.0.0.1:{self.livekit_port}"
+
+    @property
+    def control_plane_url(self) -> str:
+        return f"http://127.0.0.1:{self.control_plane_port}"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "PUBLIC_BASE_URL": self.control_plane_url,
+            "LIVEKIT_URL": self.livekit_url,
+            "LIVEKIT_API_KEY": self.api_key,
+            "LIVEKIT_API_SECRET": self.api_secret,
+            "LIVEKIT_KEYS": f"{self.api_key}: {self.api_secret}",
+            "CONTROL_PLANE_URL": self.control_plane_url,
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        env.pop("TEST_DATABASE_URL", None)
+        return env
+
+    def _spawn(self, name: str, args: list[str]) -> Proc:
+        log = self.workdir / f"{name}.log"
+        handle = open(log, "ab")  # noqa: SIM115 - the child keeps writing to it
+        popen = subprocess.Popen(
+            args, cwd=ROOT, env=self.env(), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        proc = Proc(name, popen, log)
+        self.procs.append(proc)
+        return proc
+
+    def livekit_config(self) -> Path:
+        config = yaml.safe_load((ROOT / "livekit.yaml").read_text())
+        config["port"] = self.livekit_port
+        config["rtc"]["tcp_port"] = free_port()
+        udp = free_port(socket.SOCK_DGRAM)
+        config["rtc"]["udp_port"] = udp
+        config["rtc"]["stun_servers"] = [f"127.0.0.1:{udp}"]
+        config["webhook"] = {"api_key": self.api_key, "urls": [f"{self.control_plane_url}/api/livekit/webhook"]}
+        path = self.workdir / "livekit.yaml"
+        path.write_text(yaml.safe_dump(config))
+        return path
+
+    def start_livekit(self, timeout: float = 30) -> Proc:
+        proc = self._spawn("livekit", [livekit_binary(), "--config", str(self.livekit_config())])
+        wait_until(
+            lambda: http_ok(f"http://127.0.0.1:{self.livekit_port}/"), "LiveKit server", timeout, proc.popen, proc.log
+        )
+        return proc
+
+    def start_control_plane(self, timeout: float = 60) -> Proc:
+        args = [sys.executable, "-m", "control_plane", "serve", "--port", str(self.control_plane_port)]
+        proc = self._spawn("control-plane", args)
+        wait_until(lambda: http_ok(f"{self.control_plane_url}/healthz"), "control plane", timeout, proc.popen, proc.log)
+        return proc
+
+    def start_worker(self, name: str = "agent", timeout: float = 120) -> Proc:
+        proc = self._spawn(name, [sys.executable, "-m", "agent", "start"])
+        wait_until(
+            lambda: "registered worker" in proc.log_text(), f"agent worker {name}", timeout, proc.popen, proc.log
+        )
+        return proc
+
+    def stop(self, proc: Proc, timeout: float = 30) -> None:
+        if proc.alive():
+            os.killpg(proc.popen.pid, signal.SIGTERM)
+            try:
+                proc.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.popen.pid, signal.SIGKILL)
+                proc.popen.wait()
+
+    def kill(self, proc: Proc) -> None:
+        os.killpg(proc.popen.pid, signal.SIGKILL)
+        proc.popen.wait()
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.procs):
+            self.stop(proc)
+
+
+def api_call(base: str, method: str, path: str, body: dict | None = None, key: str | None = None) -> dict:
+    request = urllib.request.Request(
+        base + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})},
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.loads(r.read())
+
+
+DEMO_GOALS = "Learn how people plan their week, and what gets in the way."
+DEMO_GUIDE = """1. How do you usually plan your week?
+2. What gets in the way of your plans?
+3. What would make planning easier for you?"""
+
+
+def demo_link(stack: Stack) -> tuple[str, str, str]:
+    """Create (or reuse) a demo account and project, and a fresh 5-minute link; answer email, password, link URL."""
+    email, password = "demo@example.com", "demo-password"
+    base = stack.control_plane_url
+    try:
+        key = api_call(base, "POST", "/api/auth/signup", {"email": email, "password": password})["api_key"]
+    except urllib.error.HTTPError as exc:
+        if exc.code != 409:
+            raise
+        key_file = stack.workdir / "demo-api-key"
+        key = key_file.read_text().strip() if key_file.exists() else None
+        if key is None:
+            return email, password, ""
+    (stack.workdir / "demo-api-key").write_text(key)
+    projects = api_call(base, "GET", "/api/projects", key=key)
+    project = projects[0] if projects else api_call(base, "POST", "/api/projects", {"name": "Demo study"}, key)
+    api_call(
+        base,
+        "PUT",
+        f"/api/projects/{project['id']}/context",
+        {"research_goals": DEMO_GOALS, "interview_guide": DEMO_GUIDE},
+        key,
+    )
+    body = {"count": 1, "duration_minutes": 5, "expires_in_days": 7, "voice": "alloy", "language": "auto"}
+    link = api_call(base, "POST", f"/api/projects/{project['id']}/links", body, key)["links"][0]
+    return email, password, link["url"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run LiveKit server, the control plane and agent workers.")
+    parser.add_argument("--workers", type=int, default=1, help="how many agent workers to start (default 1)")
+    parser.add_argument("--port", type=int, default=8000, help="the control plane's port (default 8000)")
+    parser.add_argument("--livekit-port", type=int, default=7880)
+    parser.add_argument("--data", default=str(ROOT / "data"), help="folder for the database and the logs")
+    args = parser.parse_args(argv)
+
+    stack = Stack(
+        Path(args.data),
+        database_url=os.environ.get("DATABASE_URL"),
+        livekit_port=args.livekit_port,
+        control_plane_port=args.port,
+        api_key=os.environ.get("LIVEKIT_API_KEY", DEV_KEY),
+        api_secret=os.environ.get("LIVEKIT_API_SECRET", DEV_SECRET),
+    )
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print(f"Starting LiveKit server on {stack.livekit_url} …", flush=True)
+        stack.start_livekit()
+        print(f"Starting the control plane on {stack.control_plane_url} …", flush=True)
+        stack.start_control_plane()
+        for i in range(args.workers):
+            print(f"Starting agent worker {i + 1} (the first start loads the speech models) …", flush=True)
+            stack.start_worker(f"agent-{i + 1}")
+        email, password, url = demo_link(stack)
+        print()
+        print(f"  Researcher UI:   {stack.control_plane_url}/login   (demo account {email} / {password})")
+        if url:
+            print(f"  Interview link:  {url}")
+        print(f"  Logs:            {stack.workdir}/*.log")
+        print("\nPress Ctrl-C to stop.", flush=True)
+        while not stopping:
+            for proc in stack.procs:
+                if not proc.alive():
+                    print(f"{proc.name} stopped (exit code {proc.popen.returncode}); see {proc.log}", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
+        print(f"Could not start the stack: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("Stopping …", flush=True)
+        stack.stop_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
