@@ -27,6 +27,9 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEV_SECRET_KEY
     livekit_url: str = "ws://127.0.0.1:7880"
+    # Where the control plane itself reaches LiveKit's API; defaults to LIVEKIT_URL (differs behind a proxy or in
+    # docker compose, where browsers use the public address and servers the internal one).
+    livekit_api_url: str = ""
     livekit_api_key: str = DEV_LIVEKIT_API_KEY
     livekit_api_secret: str = DEV_LIVEKIT_API_SECRET
     tokens_per_minute: int = 1
@@ -44,7 +47,7 @@ class Settings:
 
     @property
     def livekit_http_url(self) -> str:
-        url = self.livekit_url
+        url = self.livekit_api_url or self.livekit_url
         for ws, http in (("wss://", "https://"), ("ws://", "http://")):
             if url.startswith(ws):
                 return http + url[len(ws) :]
@@ -85,6 +88,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_base_url=(env.get("PUBLIC_BASE_URL") or d.public_base_url).rstrip("/"),
         secret_key=env.get("SECRET_KEY") or d.secret_key,
         livekit_url=env.get("LIVEKIT_URL") or d.livekit_url,
+        livekit_api_url=env.get("LIVEKIT_API_URL") or "",
         livekit_api_key=env.get("LIVEKIT_API_KEY") or d.livekit_api_key,
         livekit_api_secret=env.get("LIVEKIT_API_SECRET") or d.livekit_api_secret,
         tokens_per_minute=_int(env, "TOKENS_PER_MINUTE", d.tokens_per_minute, 0, 1_000_000),
