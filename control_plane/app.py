@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from litestar import Litestar, Router, get
 from litestar.di import Provide
 
-from control_plane import webhooks
+from control_plane import pages, webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.auth import provide_principal
 from control_plane.dispatcher import Dispatcher
@@ -67,22 +67,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await asyncio.gather(*jobs, return_exceptions=True)
             await dispatcher.close()
 
-    route_handlers: list = [healthz, researcher, *accounts.routes, *interviews.routes, *webhooks.routes]
-    template_config = None
-    try:
-        from control_plane import pages
-    except ImportError:
-        pages = None
-    if pages is not None and hasattr(pages, "routes"):
-        route_handlers.extend(pages.routes)
-        template_config = getattr(pages, "template_config", None)
-
+    route_handlers: list = [
+        healthz,
+        researcher,
+        *accounts.routes,
+        *interviews.routes,
+        *webhooks.routes,
+        *pages.routes,
+    ]
     return Litestar(
         route_handlers=route_handlers,
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        template_config=template_config,
+        template_config=pages.template_config,
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )

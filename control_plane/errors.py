@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
 
 log = logging.getLogger("control_plane")
 
@@ -142,7 +143,10 @@ def validation_error_handler(_: Request, exc: ValidationException) -> Response:
     return error_response(422, "invalid_input", detail)
 
 
-def http_error_handler(_: Request, exc: HTTPException) -> Response:
+def http_error_handler(request: Request, exc: HTTPException) -> Response | Template:
+    if exc.status_code == 404 and not request.url.path.startswith("/api/") and request.method == "GET":
+        # A person following a bad address gets a page, not JSON.
+        return Template(template_name="not_found.html", context={"what": "page"}, status_code=404)
     code = _CODES_BY_STATUS.get(exc.status_code, "error" if exc.status_code < 500 else "internal_error")
     if exc.status_code == 400 and "json" in str(exc.detail).lower():
         return error_response(400, "malformed_json", "The request body is not valid JSON.")

@@ -21,6 +21,15 @@ TEST_TMP = _tmp
 import pytest  # noqa: E402
 
 
+def require(available: bool, what: str) -> None:
+    """A missing tool skips a test on a laptop, and fails it loudly in CI, where everything must be installed."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} (CI must install it: see .ci/run and scripts/setup)")
+    pytest.skip(what)
+
+
 @pytest.fixture(scope="session")
 def livekit_server():
     """A real LiveKit server on free loopback ports, for the whole test session."""

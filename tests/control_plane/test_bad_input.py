@@ -109,3 +109,10 @@ async def test_wrong_method_answers_405_json(researcher):
     r = await researcher.client.delete("/api/projects", headers=researcher.headers)
     assert r.status_code == 405
     assert r.json()["code"] == "method_not_allowed"
+
+
+async def test_a_bad_page_address_answers_a_404_page_not_json(client):
+    r = await client.get("/no/such/page")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert "does not exist" in r.text

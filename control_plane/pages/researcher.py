@@ -1,0 +1,116 @@
+"""The researcher's pages. Signed-out visitors are sent to /login; the data comes from the JSON API in the browser.
+
+A page only checks that the session is valid (and, for a project, that it belongs to the account, so another
+account's id is a 404 page); everything else is the API's job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from litestar import Request, Router, get
+from litestar.response import Redirect, Template
+
+from control_plane.accounts.services import Principal, principal_for_session
+from control_plane.auth import SESSION_COOKIE
+from control_plane.errors import NotFound
+from control_plane.projects import services as projects
+from control_plane.settings import Settings
+
+
+async def signed_in(request: Request) -> Principal | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    return await principal_for_session(token) if token else None
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, so a crafted ?next= cannot send a researcher elsewhere after signing in."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/projects"
+
+
+async def require_session(request: Request) -> Redirect | None:
+    principal = await signed_in(request)
+    if principal is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/login?next={quote(target, safe='')}")
+    request.state.principal = principal
+    return None
+
+
+def page(request: Request, template: str, **context: Any) -> Template:
+    principal: Principal = request.state.principal
+    return Template(template_name=template, context={"account_email": principal.email, **context})
+
+
+@get("/", sync_to_thread=False)
+def home() -> Redirect:
+    return Redirect("/projects")
+
+
+@get("/projects", sync_to_thread=False)
+def projects_page(request: Request) -> Template:
+    return page(request, "projects.html", nav="projects")
+
+
+@get("/projects/{project_id:uuid}")
+async def project_page(request: Request, project_id: UUID, settings: Settings) -> Template:
+    try:
+        project = await projects.get(request.state.principal.account_id, project_id)
+    except NotFound:
+        return Template(
+            template_name="not_found.html",
+            context={"account_email": request.state.principal.email, "what": "project"},
+            status_code=404,
+        )
+    return page(request, "project.html", nav="projects", project=project, voices=settings.voices)
+
+
+@get("/records/{record_id:uuid}", sync_to_thread=False)
+def record_page(request: Request, record_id: UUID) -> Template:
+    return page(request, "record.html", nav="projects", record_id=str(record_id))
+
+
+@get("/wallet", sync_to_thread=False)
+def wallet_page(request: Request) -> Template:
+    return page(request, "wallet.html", nav="wallet")
+
+
+signed_in_pages = Router(
+    path="/",
+    route_handlers=[home, projects_page, project_page, record_page, wallet_page],
+    before_request=require_session,
+    include_in_schema=False,
+)
+
+
+@get("/login", include_in_schema=False)
+async def login_page(request: Request) -> Template:
+    return Template(
+        template_name="login.html",
+        context={"next": safe_next(request.query_params.get("next")), "signed_in_as": await _email(request)},
+    )
+
+
+@get("/signup", include_in_schema=False)
+async def signup_page(request: Request, settings: Settings) -> Template:
+    return Template(
+        template_name="signup.html",
+        context={"allow_signup": settings.allow_signup, "signed_in_as": await _email(request)},
+    )
+
+
+@get("/logout", include_in_schema=False)
+async def logout_page(request: Request) -> Template:
+    return Template(template_name="logout.html", context={"signed_in_as": await _email(request)})
+
+
+async def _email(request: Request) -> str | None:
+    principal = await signed_in(request)
+    return principal.email if principal else None
+
+
+researcher_pages = [signed_in_pages, login_page, signup_page, logout_page]

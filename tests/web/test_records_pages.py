@@ -1,0 +1,100 @@
+"""A completed interview as the researcher reads it: the Completed tab, the records list, the record and exports."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import expect
+
+from tests.web.conftest import SECRET_KEY, Researcher, screenshot
+
+
+def complete_an_interview(researcher: Researcher, project_id: str) -> dict:
+    """Join as a respondent, post two turns as the agent would, and leave: the control plane makes a record."""
+    [link] = researcher.links(project_id, language="en", duration_minutes=5)
+    request = researcher.page.request
+    token = link["url"].rsplit("/", 1)[1]
+    assert request.post(f"/api/interview/{token}/join", data={"email": "ann@example.com"}).status == 200
+    key = hmac.new(SECRET_KEY.encode(), f"agent:{link['id']}".encode(), hashlib.sha256).hexdigest()
+    start = datetime.now(UTC)
+    turns = [
+        ("agent", "Hello! Tell me about your last purchase."),
+        ("respondent", "I bought running shoes, but the checkout asked for my address twice."),
+    ]
+    for seq, (speaker, text) in enumerate(turns, start=1):
+        body = {
+            "speaker": speaker,
+            "text": text,
+            "started_at": (start + timedelta(seconds=10 * seq)).isoformat(),
+            "ended_at": (start + timedelta(seconds=10 * seq + 5)).isoformat(),
+        }
+        answer = request.put(
+            f"/api/agent/interviews/{link['id']}/turns/{seq}", data=body, headers={"Authorization": f"Bearer {key}"}
+        )
+        assert answer.status == 200, answer.text()
+    assert request.post(f"/api/interview/{token}/leave", data={"email": "ann@example.com"}).status == 200
+    return link
+
+
+def test_a_completed_interview_becomes_a_readable_exportable_record(page, researcher: Researcher):
+    project = researcher.project()
+    complete_an_interview(researcher, project["id"])
+
+    page.goto(f"/projects/{project['id']}")
+    page.get_by_role("tab", name="Completed 1").click()
+    row = page.locator("#links-table tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge")).to_have_text("completed")
+    expect(row.get_by_role("button", name="Rename")).to_have_count(0)
+    records = page.locator("#records-table tbody tr")
+    expect(records).to_have_count(1)
+    expect(records.first).to_contain_text("ann@example.com")
+    expect(records.first).to_contain_text("English")
+
+    records.first.get_by_role("link", name="ann@example.com").click()
+    expect(page.get_by_role("heading", name="Interview with ann@example.com")).to_be_visible()
+    expect(page.locator('[data-fact="language"]')).to_have_text("English")
+    expect(page.locator('[data-fact="reason"]')).to_have_text("Respondent left")
+    turns = page.locator("#transcript li")
+    expect(turns).to_have_count(2)
+    expect(turns.nth(0)).to_contain_text("Interviewer")
+    expect(turns.nth(0)).to_contain_text("Tell me about your last purchase.")
+    expect(turns.nth(1)).to_contain_text("Respondent")
+    expect(turns.nth(1)).to_contain_text("address twice")
+    screenshot(page, "record")
+
+    with page.expect_download() as text_download:
+        page.get_by_role("button", name="Plain text").click()
+    text = open(text_download.value.path(), encoding="utf-8").read()
+    assert text_download.value.suggested_filename.endswith(".txt")
+    assert "Respondent: ann@example.com" in text
+    assert "] Interviewer: Hello! Tell me about your last purchase." in text
+
+    with page.expect_download() as markdown_download:
+        page.get_by_role("button", name="Markdown").click()
+    markdown = open(markdown_download.value.path(), encoding="utf-8").read()
+    assert markdown.startswith("# Interview record")
+    assert "**Respondent** (" in markdown
+
+    with page.expect_download() as json_download:
+        page.get_by_role("button", name="JSON").click()
+    record = json.load(open(json_download.value.path(), encoding="utf-8"))
+    assert [turn["speaker"] for turn in record["transcript"]] == ["agent", "respondent"]
+    assert record["respondent_email"] == "ann@example.com"
+
+
+def test_dark_mode_pages(page, researcher: Researcher):
+    project = researcher.project()
+    complete_an_interview(researcher, project["id"])
+    researcher.links(project["id"], count=2)
+    page.emulate_media(color_scheme="dark")
+    page.goto(f"/projects/{project['id']}")
+    expect(page.locator("#links-table tbody tr")).to_have_count(2)
+    expect(page.locator("#records-table tbody tr")).to_have_count(1)
+    screenshot(page, "project-dark")
+    page.locator("#records-table a").click()
+    expect(page.locator("#transcript li")).to_have_count(2)
+    screenshot(page, "record-dark")

@@ -1,0 +1,94 @@
+// One record: its facts, the transcript, and export as plain text, Markdown or JSON (built here, in the browser).
+import { api } from "./api.js";
+import { download, el, formatDateTime, formatDuration, LANGUAGES, setState, showError } from "./ui.js";
+
+const main = document.getElementById("main");
+const SPEAKERS = { agent: "Interviewer", respondent: "Respondent" };
+const REASONS = { timer: "Time limit", left: "Respondent left", agent_end: "Interviewer", backstop: "Server" };
+
+function offset(record, turn) {
+  const seconds = Math.max(0, Math.round((new Date(turn.started_at) - new Date(record.started_at)) / 1000));
+  return `${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+function facts(record) {
+  return [
+    ["Respondent", record.respondent_email],
+    ["Started", formatDateTime(record.started_at)],
+    ["Completed", formatDateTime(record.completed_at)],
+    ["Duration", formatDuration(record.duration_seconds)],
+    ["Language", LANGUAGES[record.language] || record.language],
+  ];
+}
+
+function asText(record) {
+  const lines = [`Interview record${record.link_name ? `: ${record.link_name}` : ""}`, ""];
+  for (const [key, value] of facts(record)) lines.push(`${key}: ${value}`);
+  lines.push("", "Transcript", "");
+  for (const turn of record.transcript) lines.push(`[${offset(record, turn)}] ${SPEAKERS[turn.speaker] || turn.speaker}: ${turn.text}`);
+  return lines.join("\n") + "\n";
+}
+
+function asMarkdown(record) {
+  const lines = [`# Interview record${record.link_name ? `: ${record.link_name}` : ""}`, ""];
+  for (const [key, value] of facts(record)) lines.push(`- **${key}:** ${value}`);
+  lines.push("", "## Transcript", "");
+  for (const turn of record.transcript) {
+    lines.push(`**${SPEAKERS[turn.speaker] || turn.speaker}** (${offset(record, turn)}): ${turn.text}`, "");
+  }
+  return lines.join("\n");
+}
+
+async function load() {
+  try {
+    const record = await api("GET", `/api/records/${main.dataset.recordId}`);
+    document.getElementById("record-title").textContent = `Interview with ${record.respondent_email}`;
+    document.title = `${record.respondent_email} · AI Interviewer`;
+    const crumb = document.getElementById("project-crumb");
+    crumb.href = `/projects/${record.project_id}`;
+    crumb.textContent = "Project";
+    crumb.hidden = false;
+    api("GET", `/api/projects/${record.project_id}`).then(
+      (project) => {
+        crumb.textContent = project.name;
+      },
+      () => {},
+    );
+    const values = {
+      respondent: record.respondent_email,
+      started: formatDateTime(record.started_at),
+      duration: formatDuration(record.duration_seconds),
+      language: LANGUAGES[record.language] || record.language,
+      reason: REASONS[record.completion_reason] || record.completion_reason || "—",
+    };
+    for (const [key, value] of Object.entries(values)) main.querySelector(`[data-fact="${key}"]`).textContent = value;
+    document.getElementById("transcript").replaceChildren(
+      ...record.transcript.map((turn) =>
+        el(
+          "li",
+          { class: `turn turn-${turn.speaker}` },
+          el("div", { class: "turn-meta" }, el("span", { class: "speaker" }, SPEAKERS[turn.speaker] || turn.speaker), " ",
+            el("time", { datetime: turn.started_at, class: "muted" }, offset(record, turn))),
+          el("p", {}, turn.text),
+        ),
+      ),
+    );
+    setState(main, "empty", record.transcript.length === 0);
+    const stem = `interview-${record.started_at.slice(0, 10)}-${record.id.slice(0, 8)}`;
+    const exports = {
+      txt: () => download(`${stem}.txt`, asText(record), "text/plain;charset=utf-8"),
+      md: () => download(`${stem}.md`, asMarkdown(record), "text/markdown;charset=utf-8"),
+      json: () => download(`${stem}.json`, JSON.stringify(record, null, 2) + "\n", "application/json"),
+    };
+    for (const button of main.querySelectorAll("[data-export]")) {
+      button.disabled = false;
+      button.addEventListener("click", exports[button.dataset.export]);
+    }
+  } catch (error) {
+    showError(main, error.status === 404 ? { detail: "This record does not exist, or it belongs to another account." } : error);
+  } finally {
+    setState(main, "loading", false);
+  }
+}
+
+load();
