@@ -13,6 +13,7 @@ from litestar.di import Provide
 from control_plane import pages, webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.auth import provide_principal
+from control_plane.db import connection_pool
 from control_plane.dispatcher import Dispatcher
 from control_plane.errors import EXCEPTION_HANDLERS
 from control_plane.interviews import controllers as interviews
@@ -55,17 +56,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         dispatcher = app.state.dispatcher = Dispatcher(settings)
         loop = asyncio.get_running_loop()
-        jobs = [
-            loop.create_task(every(settings.sweep_interval_seconds, lambda: sweep(settings), "expired or closed")),
-            loop.create_task(every(settings.reconcile_interval_seconds, dispatcher.reconcile, "re-dispatched")),
-        ]
-        try:
-            yield
-        finally:
-            for job in jobs:
-                job.cancel()
-            await asyncio.gather(*jobs, return_exceptions=True)
-            await dispatcher.close()
+        async with connection_pool(settings.db_pool_size):
+            jobs = [
+                loop.create_task(every(settings.sweep_interval_seconds, lambda: sweep(settings), "expired or closed")),
+                loop.create_task(every(settings.reconcile_interval_seconds, dispatcher.reconcile, "re-dispatched")),
+            ]
+            try:
+                yield
+            finally:
+                for job in jobs:
+                    job.cancel()
+                await asyncio.gather(*jobs, return_exceptions=True)
+                await dispatcher.close()
 
     route_handlers: list = [
         healthz,

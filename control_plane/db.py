@@ -28,6 +28,21 @@ def transaction():
     return db.transaction()
 
 
+@contextlib.asynccontextmanager
+async def connection_pool(size: int):
+    """Keep PostgreSQL connections open for the app's life (without a pool, Piccolo connects once per query).
+    The pool belongs to the event loop that opened it; `size` 0 opens none."""
+    db = engine()
+    pooled = size > 0 and not isinstance(db, SQLiteEngine)
+    if pooled:
+        await db.start_connection_pool(min_size=min(2, size), max_size=size)
+    try:
+        yield
+    finally:
+        if pooled:
+            await db.close_connection_pool()
+
+
 async def migrate() -> None:
     """Apply every migration in `migrations/` that the database has not seen yet."""
     from piccolo.apps.migrations.commands.forwards import run_forwards

@@ -40,6 +40,7 @@ class Settings:
     sweep_interval_seconds: float = 30.0
     reconcile_interval_seconds: float = 10.0
     dispatch_agents: bool = True
+    db_pool_size: int = 20
 
     @property
     def is_development(self) -> bool:
@@ -99,6 +100,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sweep_interval_seconds=float(_int(env, "SWEEP_INTERVAL_SECONDS", 30, 1, 86_400)),
         reconcile_interval_seconds=float(_int(env, "RECONCILE_INTERVAL_SECONDS", 10, 1, 3_600)),
         dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
+        db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size, 0, 1000),
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")
