@@ -19,6 +19,18 @@ os.environ.setdefault("DB_POOL_SIZE", "0")
 
 TEST_TMP = _tmp
 
+# Debian's Chromium, never a downloaded browser; the flags keep it off every network but loopback.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+]
+
 
 import pytest  # noqa: E402
 

@@ -21,20 +21,10 @@ from pathlib import Path
 import playwright.sync_api as playwright_sync
 import pytest
 
-from tests.conftest import require
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-]
 STARTER_TOKENS = 600
 SECRET_KEY = "web-tests-secret-key"
 
