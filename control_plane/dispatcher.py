@@ -52,6 +52,11 @@ class Dispatcher:
             return True
         return False
 
+    def interview_ended(self, link_id: UUID | str) -> None:
+        """Close the room of a completed interview, in the background."""
+        if self.settings.dispatch_agents:
+            self._spawn(livekit.close_room(self.settings, link_id))
+
     def agent_left(self, link_id: str) -> None:
         if self.settings.dispatch_agents:
             self._spawn(self.ensure_agent(link_id, ignore_grace=True))

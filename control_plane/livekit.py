@@ -82,6 +82,18 @@ async def dispatch_agent(settings: Settings, link_id: UUID | str) -> bool:
     return True
 
 
+async def close_room(settings: Settings, link_id: UUID | str) -> None:
+    """End the interview's room: the respondent's page and the agent are disconnected at once."""
+    try:
+        async with api.LiveKitAPI(
+            settings.livekit_http_url, settings.livekit_api_key, settings.livekit_api_secret
+        ) as lk:
+            await lk.room.delete_room(api.DeleteRoomRequest(room=room_name(link_id)))
+        log.info("interview %s: room closed", link_id)
+    except Exception as exc:  # noqa: BLE001 - a room that is already gone, or LiveKit away: nothing to undo
+        log.info("interview %s: room not closed: %s", link_id, exc)
+
+
 async def dispatch_with_retries(settings: Settings, link_id: UUID | str, attempts: int = 5) -> bool:
     delay = 0.5
     for attempt in range(attempts):

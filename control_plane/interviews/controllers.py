@@ -32,7 +32,9 @@ async def join(token: str, request: Request, settings: Settings) -> Response:
 @post("/api/interview/{token:str}/leave", status_code=200)
 async def leave(token: str, request: Request, settings: Settings) -> dict:
     data = await read(request, RespondentEmail)
-    return await services.leave(token, data.email, settings)
+    answer = await services.leave(token, data.email, settings)
+    request.app.state.dispatcher.interview_ended(answer["interview_id"])
+    return answer
 
 
 async def provide_interview(interview_id: str, request: Request, settings: Settings) -> dict:
@@ -63,6 +65,7 @@ async def agent_turn(interview: dict, seq: int, request: Request) -> dict:
 async def agent_complete(interview: dict, request: Request, settings: Settings) -> dict:
     data = await read(request, Completion)
     await links.complete(interview["id"], data.reason, settings)
+    request.app.state.dispatcher.interview_ended(interview["id"])
     return await services.completion_state(interview["id"])
 
 

@@ -102,8 +102,8 @@ async def leave(token: str, email: str, settings: Settings) -> dict[str, Any]:
         await links.complete(row["id"], "left", settings)
     elif row["status"] != LinkStatus.completed.value:
         raise InvalidStatus(f"Only an interview in progress can be left; this link is {row['status']}.")
-    row = await Link.select(Link.status, Link.completed_at).where(Link.id == row["id"]).first()
-    return {"status": row["status"], "completed_at": aware(row["completed_at"])}
+    row = await Link.select(Link.id, Link.status, Link.completed_at).where(Link.id == row["id"]).first()
+    return {"interview_id": str(row["id"]), "status": row["status"], "completed_at": aware(row["completed_at"])}
 
 
 # The agent's side.

@@ -1,0 +1,70 @@
+"""The worker's settings, read once from the environment into a frozen value.
+
+The one rule: nothing else in `agent/` reads `os.environ`. Per-interview data does not live here; it arrives in the
+dispatch metadata and from the control plane (`agent.interview`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+AGENT_NAME = "interviewer"
+
+
+class ConfigError(ValueError):
+    """A setting or the dispatch metadata is missing or wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    control_plane_url: str = "http://127.0.0.1:8000"
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_llm_model: str = "gpt-4o-mini"
+    openai_stt_model: str = "gpt-4o-mini-transcribe"
+    openai_tts_model: str = "gpt-4o-mini-tts"
+    # Seconds a dropped respondent has to come back before the interview is closed as left.
+    rejoin_grace_seconds: float = 90.0
+    # Seconds of silence before the agent asks whether the respondent is still there.
+    quiet_check_seconds: float = 20.0
+
+    @property
+    def uses_openai(self) -> bool:
+        return bool(self.openai_api_key)
+
+
+def load_worker_settings(env: Mapping[str, str] | None = None) -> WorkerSettings:
+    env = os.environ if env is None else env
+    d = WorkerSettings()
+    try:
+        return WorkerSettings(
+            control_plane_url=(env.get("CONTROL_PLANE_URL") or d.control_plane_url).rstrip("/"),
+            openai_api_key=env.get("OPENAI_API_KEY", ""),
+            openai_base_url=env.get("OPENAI_BASE_URL", ""),
+            openai_llm_model=env.get("OPENAI_LLM_MODEL") or d.openai_llm_model,
+            openai_stt_model=env.get("OPENAI_STT_MODEL") or d.openai_stt_model,
+            openai_tts_model=env.get("OPENAI_TTS_MODEL") or d.openai_tts_model,
+            rejoin_grace_seconds=float(env.get("REJOIN_GRACE_SECONDS") or d.rejoin_grace_seconds),
+            quiet_check_seconds=float(env.get("QUIET_CHECK_SECONDS") or d.quiet_check_seconds),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"a numeric worker setting is not a number: {exc}") from None
+
+
+@dataclass(frozen=True)
+class DispatchMetadata:
+    """What the control plane puts in a dispatch: which interview, and the key that opens it."""
+
+    interview_id: str
+    agent_key: str
+
+    @classmethod
+    def parse(cls, raw: str) -> DispatchMetadata:
+        try:
+            data = json.loads(raw or "")
+            return cls(interview_id=str(data["interview_id"]), agent_key=str(data["agent_key"]))
+        except (ValueError, KeyError, TypeError):
+            raise ConfigError("the dispatch metadata must be JSON with interview_id and agent_key") from None
