@@ -30,6 +30,8 @@ class WorkerSettings:
     rejoin_grace_seconds: float = 90.0
     # Seconds of silence before the agent asks whether the respondent is still there.
     quiet_check_seconds: float = 20.0
+    # The worker's health endpoint; 0 picks a free port (several workers on one host).
+    health_port: int = 8081
 
     @property
     def uses_openai(self) -> bool:
@@ -49,6 +51,7 @@ def load_worker_settings(env: Mapping[str, str] | None = None) -> WorkerSettings
             openai_tts_model=env.get("OPENAI_TTS_MODEL") or d.openai_tts_model,
             rejoin_grace_seconds=float(env.get("REJOIN_GRACE_SECONDS") or d.rejoin_grace_seconds),
             quiet_check_seconds=float(env.get("QUIET_CHECK_SECONDS") or d.quiet_check_seconds),
+            health_port=int(env.get("AGENT_HEALTH_PORT") or d.health_port),
         )
     except ValueError as exc:
         raise ConfigError(f"a numeric worker setting is not a number: {exc}") from None

@@ -54,6 +54,7 @@ server = AgentServer(
     # Long enough for a running interview's transcript to reach the control plane when the worker stops.
     shutdown_process_timeout=60.0,
     drain_timeout=3600,
+    port=settings.health_port,
 )
 
 

@@ -116,6 +116,7 @@ class Stack:
             "LIVEKIT_KEYS": f"{self.api_key}: {self.api_secret}",
             "CONTROL_PLANE_URL": self.control_plane_url,
             "PYTHONUNBUFFERED": "1",
+            "AGENT_HEALTH_PORT": "0",
             **self.extra_env,
         }
         env.pop("TEST_DATABASE_URL", None)
