@@ -21,6 +21,9 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class WorkerSettings:
     control_plane_url: str = "http://127.0.0.1:8000"
+    livekit_url: str = ""
+    livekit_api_key: str = ""
+    livekit_api_secret: str = ""
     openai_api_key: str = ""
     openai_base_url: str = ""
     openai_llm_model: str = "gpt-4o-mini"
@@ -32,10 +35,26 @@ class WorkerSettings:
     quiet_check_seconds: float = 20.0
     # The worker's health endpoint; 0 picks a free port (several workers on one host).
     health_port: int = 8081
+    # Interviews one worker runs at once (each is a full speech pipeline; 2 per core is comfortable offline).
+    max_interviews: int = 4
 
     @property
     def uses_openai(self) -> bool:
         return bool(self.openai_api_key)
+
+    def require_livekit(self) -> None:
+        """A worker cannot register without its LiveKit server; say which setting is missing, at start-up."""
+        missing = [
+            name
+            for name, value in (
+                ("LIVEKIT_URL", self.livekit_url),
+                ("LIVEKIT_API_KEY", self.livekit_api_key),
+                ("LIVEKIT_API_SECRET", self.livekit_api_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(f"the agent worker needs {', '.join(missing)} (see .env.example)")
 
 
 def load_worker_settings(env: Mapping[str, str] | None = None) -> WorkerSettings:
@@ -44,6 +63,9 @@ def load_worker_settings(env: Mapping[str, str] | None = None) -> WorkerSettings
     try:
         return WorkerSettings(
             control_plane_url=(env.get("CONTROL_PLANE_URL") or d.control_plane_url).rstrip("/"),
+            livekit_url=env.get("LIVEKIT_URL", ""),
+            livekit_api_key=env.get("LIVEKIT_API_KEY", ""),
+            livekit_api_secret=env.get("LIVEKIT_API_SECRET", ""),
             openai_api_key=env.get("OPENAI_API_KEY", ""),
             openai_base_url=env.get("OPENAI_BASE_URL", ""),
             openai_llm_model=env.get("OPENAI_LLM_MODEL") or d.openai_llm_model,
@@ -52,6 +74,7 @@ def load_worker_settings(env: Mapping[str, str] | None = None) -> WorkerSettings
             rejoin_grace_seconds=float(env.get("REJOIN_GRACE_SECONDS") or d.rejoin_grace_seconds),
             quiet_check_seconds=float(env.get("QUIET_CHECK_SECONDS") or d.quiet_check_seconds),
             health_port=int(env.get("AGENT_HEALTH_PORT") or d.health_port),
+            max_interviews=max(1, int(env.get("MAX_INTERVIEWS") or d.max_interviews)),
         )
     except ValueError as exc:
         raise ConfigError(f"a numeric worker setting is not a number: {exc}") from None

@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
+from livekit.agents import JobContext
 
+from agent.config import DispatchMetadata
 from agent.interview import InterviewConfig
 
 log = logging.getLogger("agent.control_plane")
@@ -144,8 +146,28 @@ class ControlPlaneClient:
         await self.flush()
         return await self._with_retries("POST", "/complete", {"reason": reason}, attempts=10)
 
-    async def aclose(self) -> None:
+    async def aclose(self, flush_timeout: float = 0.0) -> None:
+        """Stop sending; with `flush_timeout`, first give the queued turns that long to reach the control plane."""
+        if flush_timeout and self._queue:
+            await self.flush(flush_timeout)
         if self._sender is not None:
             self._sender.cancel()
         if self._owns_session and self._session is not None:
             await self._session.close()
+
+
+async def open_interview(
+    ctx: JobContext, control_plane_url: str, *, flush_seconds: float = 30.0
+) -> tuple[ControlPlaneClient, InterviewConfig]:
+    """Read the job's dispatch metadata and fetch the interview it names, with the key it carries. The client
+    closes with the job, after giving queued turns `flush_seconds` to arrive (shutdown callbacks run concurrently,
+    so flushing and closing are one callback)."""
+    meta = DispatchMetadata.parse(ctx.job.metadata)
+    client = ControlPlaneClient(control_plane_url, meta.interview_id, meta.agent_key)
+    try:
+        config = await client.get_interview()
+    except BaseException:
+        await client.aclose()
+        raise
+    ctx.add_shutdown_callback(lambda: client.aclose(flush_timeout=flush_seconds))
+    return client, config

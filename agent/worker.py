@@ -1,19 +1,14 @@
 """The worker's composition root: the agent server, the per-process prewarm, and the per-interview entrypoint.
 
-Turn-taking, chosen for interviews: Silero VAD hears speech, and LiveKit's end-of-turn model `v1-mini`, pinned so a
-self-hosted worker never calls a cloud gateway, decides whether a pause ends the respondent's turn.
-- Endpointing waits at least 0.6 s after speech and up to 4 s when the model thinks the sentence goes on:
-  interviewees pause to think and must not be cut off, but a clear answer gets a reply without seconds of dead air
-  (LiveKit's benchmark puts v1-mini at about 1.07 s of dead air at a 5 % premature-cut rate, against 1.6 s for VAD
-  alone).
-- An interruption needs 0.8 s of speech (and, with a streaming STT, two words): a cough or a "mm-hm" does not stop
-  the agent; a real interjection does. Speech that turns out to be noise resumes the agent after 1.5 s.
+Nothing imports this module but `agent.__main__`; it wires the interview's session from the settings, the control
+plane client, the providers, the turn-taking settings (`agent.turn_taking`) and the behaviours.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 
 from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, cli, room_io
 from livekit.plugins import silero
@@ -22,50 +17,53 @@ from agent import providers
 from agent.behaviors.clock import keep_time
 from agent.behaviors.presence import check_in_when_respondent_is_quiet, end_when_respondent_is_gone_for_good
 from agent.behaviors.transcript import post_turns_to_control_plane
-from agent.config import AGENT_NAME, DispatchMetadata, load_worker_settings
-from agent.control_plane import ControlPlaneClient
+from agent.config import AGENT_NAME, load_worker_settings
+from agent.control_plane import open_interview
 from agent.interviewer import Interviewer
+from agent.turn_taking import load_turn_detector, turn_handling
 
 log = logging.getLogger("agent.worker")
 settings = load_worker_settings()
 
-TURN_HANDLING = {
-    "endpointing": {"min_delay": 0.6, "max_delay": 4.0},
-    "interruption": {"min_duration": 0.8, "min_words": 2, "false_interruption_timeout": 1.5},
-}
-
-
-def turn_detector():
-    from livekit.agents.inference import TurnDetector
-
-    return TurnDetector(version="v1-mini")
+# Seconds the job may spend flushing its transcript once its interview is over or the worker stops.
+FLUSH_SECONDS = 30.0
 
 
 def prewarm(proc: JobProcess) -> None:
+    """Load what every interview of this process shares, once: the VAD, the end-of-turn model, offline models."""
     proc.userdata["vad"] = silero.VAD.load()
+    proc.userdata["turn_detector"] = load_turn_detector()
     providers.prewarm(settings, proc.userdata)
 
 
 server = AgentServer(
     setup_fnc=prewarm,
-    # Each interview is one speech pipeline; past 70 % CPU a worker takes no new interviews.
-    load_threshold=0.7,
+    # Load is counted in interviews, not CPU: a host's CPU is shared (other workers, the LiveKit server), and one
+    # interview is one speech pipeline. A worker that holds MAX_INTERVIEWS takes no more; LiveKit sends the next one
+    # to another worker.
+    load_fnc=lambda worker: len(worker.active_jobs) / settings.max_interviews,
+    load_threshold=0.99,
+    # One warm process (models loaded) waits for the next dispatch, so a respondent is greeted within a second.
     num_idle_processes=1,
-    # Long enough for a running interview's transcript to reach the control plane when the worker stops.
-    shutdown_process_timeout=60.0,
-    drain_timeout=3600,
+    # Long enough for a stopped job's queued turns to reach the control plane (FLUSH_SECONDS) with room to spare.
+    shutdown_process_timeout=FLUSH_SECONDS + 15,
+    # Loading the VAD, the end-of-turn model and the offline speech models takes seconds on a slow host.
+    initialize_process_timeout=60.0,
+    # SIGTERM drains: no new jobs, and running interviews (at most 60 minutes) may finish.
+    drain_timeout=3900,
     port=settings.health_port,
+    ws_url=settings.livekit_url or None,
+    api_key=settings.livekit_api_key or None,
+    api_secret=settings.livekit_api_secret or None,
 )
 
 
 @server.rtc_session(agent_name=AGENT_NAME)
 async def interview(ctx: JobContext) -> None:
-    meta = DispatchMetadata.parse(ctx.job.metadata)
-    client = ControlPlaneClient(settings.control_plane_url, meta.interview_id, meta.agent_key)
-    ctx.add_shutdown_callback(client.aclose)
-    config = await client.get_interview()
+    client, config = await open_interview(ctx, settings.control_plane_url, flush_seconds=FLUSH_SECONDS)
     if config.status != "active":
         log.info("interview %s: not active (%s), nothing to do", config.interview_id, config.status)
+        ctx.shutdown("interview not active")
         return
     log.info(
         "interview %s: joining room %s (resuming after turn %d)", config.interview_id, config.room, config.next_seq - 1
@@ -77,7 +75,9 @@ async def interview(ctx: JobContext) -> None:
         stt=built.stt,
         tts=built.tts,
         vad=ctx.proc.userdata["vad"],
-        turn_handling={**TURN_HANDLING, "turn_detection": turn_detector()},
+        turn_handling=turn_handling(
+            ctx.proc.userdata.get("turn_detector"), streaming_stt=built.stt.capabilities.streaming
+        ),
         user_away_timeout=settings.quiet_check_seconds,
         userdata=config,
     )
@@ -91,10 +91,7 @@ async def interview(ctx: JobContext) -> None:
         await client.complete(reason)
         session.shutdown(drain=True)
 
-    async def flush_transcript() -> None:
-        await client.flush(timeout=30)
-
-    ctx.add_shutdown_callback(flush_transcript)
+    session.on("close", lambda _: ctx.shutdown("interview session closed"))
     post_turns_to_control_plane(session, client, config.next_seq)
     check_in_when_respondent_is_quiet(session, end, config.interview_id)
     identity = f"respondent-{config.interview_id}"
@@ -103,6 +100,7 @@ async def interview(ctx: JobContext) -> None:
     await session.start(
         agent=Interviewer(config, llm_model=built.llm, on_end=end),
         room=ctx.room,
+        # A dropped respondent may come back: the session waits for the same identity instead of closing.
         room_options=room_io.RoomOptions(participant_identity=identity, close_on_disconnect=False),
     )
     clock = asyncio.get_running_loop().create_task(keep_time(session, config.ends_at, end, config.interview_id))
@@ -114,4 +112,6 @@ async def _cancel(task: asyncio.Task) -> None:
 
 
 def main() -> None:
+    if {"start", "dev"} & set(sys.argv[1:]):
+        settings.require_livekit()
     cli.run_app(server)

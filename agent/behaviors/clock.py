@@ -27,18 +27,24 @@ async def _sleep_until(moment: datetime) -> None:
 
 
 async def keep_time(
-    session: AgentSession, ends_at: datetime, end: Callable[[str], Awaitable[None]], interview_id: str
+    session: AgentSession,
+    ends_at: datetime,
+    end: Callable[[str], Awaitable[None]],
+    interview_id: str,
+    *,
+    warning_seconds: float = WARNING_SECONDS,
+    closing_seconds: float = CLOSING_SECONDS,
 ) -> None:
-    """Run for the interview's life: the warning (if there is time for it), then the closing at the limit."""
-    warn_at = ends_at - timedelta(seconds=WARNING_SECONDS)
-    close_at = ends_at - timedelta(seconds=CLOSING_SECONDS)
-    if datetime.now(UTC) < warn_at - timedelta(seconds=10):
+    """Run for the interview's life: the warning (unless its moment has passed), then the closing at the limit."""
+    warn_at = ends_at - timedelta(seconds=warning_seconds)
+    close_at = ends_at - timedelta(seconds=closing_seconds)
+    if datetime.now(UTC) < warn_at:
         await _sleep_until(warn_at)
-        log.info("interview %s: about a minute left", interview_id)
+        log.info("interview %s: little time left", interview_id)
         session.generate_reply(instructions=cue("time_warning"))
     await _sleep_until(close_at)
     log.info("interview %s: time is up, closing", interview_id)
-    await session.interrupt()
+    await session.interrupt(force=True)
     handle = session.generate_reply(instructions=cue("closing"), allow_interruptions=False, tool_choice="none")
     await handle.wait_for_playout()
     await end("timer")

@@ -34,6 +34,8 @@ def check_in_when_respondent_is_quiet(
             checked_in = True
             log.info("interview %s: respondent quiet, checking in", interview_id)
             session.generate_reply(instructions=cue("check_in"))
+            # "away" is only announced on a change: back to listening, so a second silence is noticed too.
+            session.reset_away_timer()
         else:
             log.info("interview %s: respondent still quiet, closing", interview_id)
             asyncio.get_running_loop().create_task(_close(session, end))

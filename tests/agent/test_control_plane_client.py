@@ -9,49 +9,10 @@ import asyncio
 import socket
 from datetime import UTC, datetime
 
-from aiohttp import web
-
 from agent.control_plane import ControlPlaneClient, OutgoingTurn
+from tests.agent.fake_control_plane import KEY, FakeControlPlane
 
 INTERVIEW = "11111111-2222-3333-4444-555555555555"
-
-
-class FlakyControlPlane:
-    def __init__(self, failures: int = 0) -> None:
-        self.failures = failures
-        self.stored: dict[int, dict] = {}
-        self.attempts = 0
-        self.completed: list[str] = []
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_put("/api/agent/interviews/{id}/turns/{seq}", self.put_turn)
-        app.router.add_post("/api/agent/interviews/{id}/complete", self.complete)
-        return app
-
-    async def put_turn(self, request: web.Request) -> web.Response:
-        self.attempts += 1
-        assert request.headers["Authorization"] == "Bearer key"
-        body = await request.json()
-        seq = int(request.match_info["seq"])
-        created = seq not in self.stored
-        self.stored.setdefault(seq, body)
-        if self.failures > 0:
-            self.failures -= 1  # stored, but the answer is lost: the client must retry without duplicating
-            return web.json_response({"code": "unavailable"}, status=503)
-        return web.json_response({"seq": seq, "created": created})
-
-    async def complete(self, request: web.Request) -> web.Response:
-        self.completed.append((await request.json())["reason"])
-        return web.json_response({"status": "completed"})
-
-
-async def serve(handler: FlakyControlPlane, port: int = 0) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(handler.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    return runner, site._server.sockets[0].getsockname()[1]
 
 
 def turn(seq: int) -> OutgoingTurn:
@@ -59,51 +20,93 @@ def turn(seq: int) -> OutgoingTurn:
     return OutgoingTurn(seq, "agent" if seq % 2 else "respondent", f"turn number {seq}", now, now)
 
 
+def client_for(url: str) -> ControlPlaneClient:
+    return ControlPlaneClient(url, INTERVIEW, KEY, max_backoff=0.05)
+
+
 async def test_turns_survive_failing_answers_without_duplicates():
-    plane = FlakyControlPlane(failures=7)
-    runner, port = await serve(plane)
-    client = ControlPlaneClient(f"http://127.0.0.1:{port}", INTERVIEW, "key", max_backoff=0.05)
+    plane = await FakeControlPlane(failures=7).start()
+    client = client_for(plane.url)
     try:
         for seq in range(1, 21):
             client.post_turn(turn(seq))
         assert await client.flush(timeout=20)
         assert sorted(plane.stored) == list(range(1, 21))
         assert client.sent == list(range(1, 21))
-        assert plane.attempts == 27
+        assert plane.attempts == 27  # 20 turns, 7 of them sent twice
         assert plane.stored[3]["text"] == "turn number 3"
     finally:
         await client.aclose()
-        await runner.cleanup()
+        await plane.stop()
 
 
 async def test_turns_wait_while_the_control_plane_is_down_and_flush_when_it_returns():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    client = ControlPlaneClient(f"http://127.0.0.1:{port}", INTERVIEW, "key", max_backoff=0.05)
-    plane = FlakyControlPlane()
+    client = client_for(f"http://127.0.0.1:{port}")
+    plane = FakeControlPlane()
     try:
         for seq in range(1, 6):
             client.post_turn(turn(seq))
         assert not await client.flush(timeout=0.3)  # nobody listening: everything still queued
         assert client.pending == 5
-        runner, _ = await serve(plane, port)
-        try:
-            client.post_turn(turn(6))
-            assert await client.flush(timeout=20)
-            assert list(plane.stored) == [1, 2, 3, 4, 5, 6]
-            await client.complete("timer")
-            assert plane.completed == ["timer"]
-        finally:
-            await runner.cleanup()
+        await plane.start(port)
+        client.post_turn(turn(6))
+        assert await client.flush(timeout=20)
+        assert list(plane.stored) == [1, 2, 3, 4, 5, 6]
+        await client.complete("timer")
+        assert plane.completed == ["timer"]
     finally:
         await client.aclose()
+        await plane.stop()
+
+
+async def test_the_control_plane_goes_away_mid_interview_and_no_turn_is_lost_or_doubled():
+    plane = await FakeControlPlane().start()
+    port = plane.port
+    client = client_for(plane.url)
+    try:
+        for seq in (1, 2, 3):
+            client.post_turn(turn(seq))
+        await plane.until(lambda: len(plane.stored) == 3)
+        assert await client.flush(timeout=10)
+        await plane.stop()
+        for seq in (4, 5, 6):
+            client.post_turn(turn(seq))
+        assert not await client.flush(timeout=0.3)
+        restarted = FakeControlPlane()
+        restarted.stored = dict(plane.stored)
+        await restarted.start(port)
+        client.post_turn(turn(7))
+        assert await client.flush(timeout=20)
+        assert sorted(restarted.stored) == [1, 2, 3, 4, 5, 6, 7]
+        assert restarted.attempts == 4  # 4..7, each stored once
+        assert [restarted.stored[s]["text"] for s in range(1, 8)] == [f"turn number {s}" for s in range(1, 8)]
+    finally:
+        await client.aclose()
+        await plane.stop()
+
+
+async def test_closing_the_client_at_job_end_flushes_what_is_queued():
+    plane = FakeControlPlane(failures=2)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = client_for(f"http://127.0.0.1:{port}")
+    client.post_turn(turn(1))
+    client.post_turn(turn(2))
+    await plane.start(port)
+    try:
+        await client.aclose(flush_timeout=20)
+        assert sorted(plane.stored) == [1, 2]
+    finally:
+        await plane.stop()
 
 
 async def test_complete_waits_for_the_transcript_first():
-    plane = FlakyControlPlane(failures=3)
-    runner, port = await serve(plane)
-    client = ControlPlaneClient(f"http://127.0.0.1:{port}", INTERVIEW, "key", max_backoff=0.05)
+    plane = await FakeControlPlane(failures=3).start()
+    client = client_for(plane.url)
     try:
         for seq in (1, 2):
             client.post_turn(turn(seq))
@@ -111,4 +114,4 @@ async def test_complete_waits_for_the_transcript_first():
         assert sorted(plane.stored) == [1, 2] and plane.completed == ["agent_end"]
     finally:
         await client.aclose()
-        await runner.cleanup()
+        await plane.stop()
