@@ -53,3 +53,15 @@ def livekit_server():
     stack.start_livekit()
     yield stack
     stack.stop_all()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright for the whole session: its sync API runs an event loop of its own, and only one at a time."""
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        yield p

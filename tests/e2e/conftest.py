@@ -102,17 +102,9 @@ def e2e() -> Iterator[E2E]:
         stack.stop_all()
 
 
-@pytest.fixture(scope="session")
-def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
 @pytest.fixture
-def respondent_page(playwright_instance, answers_wav, e2e):
-    browser = playwright_instance.chromium.launch(
+def respondent_page(playwright, answers_wav, e2e):
+    browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
         args=[
             *CHROMIUM_ARGS,

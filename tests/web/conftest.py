@@ -21,7 +21,7 @@ from pathlib import Path
 import playwright.sync_api as playwright_sync
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -93,13 +93,6 @@ def server() -> Iterator[Server]:
             process.kill()
             process.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[object]:
-    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    with playwright_sync.sync_playwright() as p:
-        yield p
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,81 @@
+"""A Piper (VITS) voice run with onnxruntime directly, phonemes from the espeak-ng program.
+
+This replaces the `piper-tts` package (GPL-3.0) with the few steps it takes: IPA phonemes of a sentence, each
+phoneme mapped to its ids with a pad between them, BOS before and EOS after, one run of the model with the voice's
+`inference` scales, float audio to int16.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+
+from agent.speech import espeak
+
+BOS, EOS, PAD = "^", "$", "_"
+
+
+@dataclass(frozen=True)
+class PiperConfig:
+    sample_rate: int
+    espeak_voice: str
+    phoneme_id_map: dict[str, list[int]]
+    noise_scale: float
+    length_scale: float
+    noise_w: float
+
+    @classmethod
+    def load(cls, path: Path) -> PiperConfig:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("phoneme_type", "espeak") != "espeak":
+            raise ValueError(f"{path.name}: only espeak-phoneme Piper voices are supported")
+        inference = raw.get("inference", {})
+        return cls(
+            sample_rate=int(raw["audio"]["sample_rate"]),
+            espeak_voice=raw["espeak"]["voice"],
+            phoneme_id_map=raw["phoneme_id_map"],
+            noise_scale=float(inference.get("noise_scale", 0.667)),
+            length_scale=float(inference.get("length_scale", 1.0)),
+            noise_w=float(inference.get("noise_w", 0.8)),
+        )
+
+
+class PiperVoice:
+    """Thread-safe: onnxruntime sessions may be run from several threads at once."""
+
+    def __init__(self, model: Path, config: Path) -> None:
+        self.config = PiperConfig.load(config)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+    @property
+    def sample_rate(self) -> int:
+        return self.config.sample_rate
+
+    def phoneme_ids(self, phonemes: str) -> list[int]:
+        ids_of = self.config.phoneme_id_map
+        ids = [*ids_of[BOS], *ids_of[PAD]]
+        for phoneme in unicodedata.normalize("NFD", phonemes):
+            if phoneme in ids_of:  # Piper skips what the voice was not trained on
+                ids += [*ids_of[phoneme], *ids_of[PAD]]
+        return [*ids, *ids_of[EOS]]
+
+    def synthesize(self, sentence: str, speed: float = 1.0) -> np.ndarray:
+        """Blocking: one sentence to int16 mono samples at `sample_rate` (empty if nothing to say)."""
+        phonemes = espeak.phonemize(sentence, self.config.espeak_voice)
+        if not phonemes.strip():
+            return np.zeros(0, dtype=np.int16)
+        ids = np.array([self.phoneme_ids(phonemes)], dtype=np.int64)
+        scales = np.array(
+            [self.config.noise_scale, self.config.length_scale / speed, self.config.noise_w], dtype=np.float32
+        )
+        audio = self._session.run(
+            None, {"input": ids, "input_lengths": np.array([ids.shape[1]], dtype=np.int64), "scales": scales}
+        )[0]
+        return (np.clip(audio.squeeze(), -1.0, 1.0) * 32767).astype(np.int16)

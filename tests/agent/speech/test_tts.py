@@ -1,0 +1,56 @@
+"""The offline voices make real speech: Piper for English, espeak-ng for Russian, of a plausible length."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent import speech
+from agent.speech.tts import VOICES, sentences
+
+from .conftest import rms
+
+ENGLISH = "Thank you for joining us today. Could you tell me how you plan your week?"
+RUSSIAN = "Спасибо, что пришли. Расскажите, пожалуйста, как вы планируете свою неделю?"
+
+
+async def synthesize(tts, text: str) -> tuple[np.ndarray, int]:
+    frame = await tts.synthesize(text).collect()
+    return np.frombuffer(frame.data, dtype=np.int16), frame.sample_rate
+
+
+@pytest.mark.parametrize(("language", "text"), [("en", ENGLISH), ("ru", RUSSIAN)])
+async def test_speech_is_real_audio_of_plausible_length(userdata, language, text):
+    tts = speech.build_tts(language, "alloy", userdata)
+
+    samples, rate = await synthesize(tts, text)
+
+    seconds = len(samples) / rate
+    words = len(text.split())
+    # people speak 2-4 words a second; allow a synthetic voice twice that range
+    assert words / 6 < seconds < words / 1.2, seconds
+    assert rms(samples) > 500, "silence"
+    assert rate == tts.sample_rate == 22050
+
+
+async def test_a_cyrillic_sentence_in_an_english_interview_is_still_spoken(userdata):
+    tts = speech.build_tts("en", "nova", userdata)
+
+    samples, rate = await synthesize(tts, "Москва")
+
+    assert 0.3 < len(samples) / rate < 3 and rms(samples) > 500
+
+
+def test_every_product_voice_is_installed(userdata):
+    for name in ("alloy", "ash", "coral", "echo", "nova", "sage", "shimmer"):
+        assert speech.build_tts("en", name, userdata).sample_rate == 22050
+    assert set(VOICES) == {"alloy", "ash", "coral", "echo", "nova", "sage", "shimmer"}
+
+
+def test_an_unknown_voice_is_a_clear_error(userdata):
+    with pytest.raises(ValueError, match=r"unknown voice 'marvin'.*alloy"):
+        speech.build_tts("en", "marvin", userdata)
+
+
+def test_text_is_spoken_sentence_by_sentence():
+    assert sentences("Hello there! How are you?\nFine.  ") == ["Hello there!", "How are you?", "Fine."]
