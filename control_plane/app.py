@@ -21,6 +21,9 @@ from control_plane.links.controllers import LinkController, ProjectLinksControll
 from control_plane.links.services import sweep
 from control_plane.projects.controllers import ProjectController
 from control_plane.records import controllers as records
+from control_plane.reports import controllers as reports
+from control_plane.reports import pages as report_pages
+from control_plane.reports.services import ReportRunner
 from control_plane.settings import Settings, load_settings
 from control_plane.wallet.controllers import WalletController
 
@@ -48,22 +51,32 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     researcher = Router(
         path="/",
-        route_handlers=[WalletController, ProjectController, ProjectLinksController, LinkController, *records.routes],
+        route_handlers=[
+            WalletController,
+            ProjectController,
+            ProjectLinksController,
+            LinkController,
+            *records.routes,
+            *reports.routes,
+        ],
         dependencies={"principal": Provide(provide_principal)},
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         dispatcher = app.state.dispatcher = Dispatcher(settings)
+        runner = app.state.reports = ReportRunner(settings)
         loop = asyncio.get_running_loop()
         async with connection_pool(settings.db_pool_size):
             jobs = [
                 loop.create_task(every(settings.sweep_interval_seconds, lambda: sweep(settings), "expired or closed")),
                 loop.create_task(every(settings.reconcile_interval_seconds, dispatcher.reconcile, "re-dispatched")),
             ]
+            await runner.resume_unfinished()
             try:
                 yield
             finally:
+                await runner.close()
                 for job in jobs:
                     job.cancel()
                 await asyncio.gather(*jobs, return_exceptions=True)
@@ -76,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *interviews.routes,
         *webhooks.routes,
         *pages.routes,
+        *report_pages.routes,
     ]
     return Litestar(
         route_handlers=route_handlers,

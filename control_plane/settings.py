@@ -41,6 +41,10 @@ class Settings:
     reconcile_interval_seconds: float = 10.0
     dispatch_agents: bool = True
     db_pool_size: int = 20
+    # Reports use the same provider settings as the agents: OpenAI or any OpenAI-compatible server, else offline.
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    report_model: str = "gpt-4o-mini"
 
     @property
     def is_development(self) -> bool:
@@ -101,6 +105,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reconcile_interval_seconds=float(_int(env, "RECONCILE_INTERVAL_SECONDS", 10, 1, 3_600)),
         dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
         db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size, 0, 1000),
+        openai_api_key=env.get("OPENAI_API_KEY", ""),
+        openai_base_url=env.get("OPENAI_BASE_URL", ""),
+        report_model=env.get("REPORT_MODEL") or d.report_model,
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")

@@ -137,3 +137,29 @@ class WebhookEvent(Table):
     kind = Varchar(length=40)
     processed = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReportStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Report(Table):
+    """A generated report: of one record, or of a project across records. Its content is written once, when done."""
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, index=True)
+    project = ForeignKey(references=Project, null=False, index=True)
+    record = UUID(null=True, default=None, index=True)  # set for a single report
+    kind = Varchar(length=16)  # "single" | "project"
+    status = Varchar(length=16, choices=ReportStatus, default=ReportStatus.queued)
+    progress = Integer(default=0)
+    error = Text(default="")
+    record_ids = Text(default="[]")  # JSON: the records it covers
+    model = Varchar(length=120, default="")
+    prompt_version = Varchar(length=40, default="")
+    content = Text(null=True, default=None)  # JSON, set with status done
+    created_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)

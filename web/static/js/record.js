@@ -1,6 +1,6 @@
 // One record: its facts, the transcript, and export as plain text, Markdown or JSON (built here, in the browser).
 import { api } from "./api.js";
-import { download, el, formatDateTime, formatDuration, LANGUAGES, setState, showError } from "./ui.js";
+import { badge, download, el, formatDateTime, formatDuration, LANGUAGES, setState, showError } from "./ui.js";
 
 const main = document.getElementById("main");
 const SPEAKERS = { agent: "Interviewer", respondent: "Respondent" };
@@ -66,7 +66,7 @@ async function load() {
       ...record.transcript.map((turn) =>
         el(
           "li",
-          { class: `turn turn-${turn.speaker}` },
+          { class: `turn turn-${turn.speaker}`, id: `turn-${turn.seq}` },
           el("div", { class: "turn-meta" }, el("span", { class: "speaker" }, SPEAKERS[turn.speaker] || turn.speaker), " ",
             el("time", { datetime: turn.started_at, class: "muted" }, offset(record, turn))),
           el("p", {}, turn.text),
@@ -74,6 +74,8 @@ async function load() {
       ),
     );
     setState(main, "empty", record.transcript.length === 0);
+    if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+    showReports(record.id);
     const stem = `interview-${record.started_at.slice(0, 10)}-${record.id.slice(0, 8)}`;
     const exports = {
       txt: () => download(`${stem}.txt`, asText(record), "text/plain;charset=utf-8"),
@@ -92,3 +94,26 @@ async function load() {
 }
 
 load();
+
+// Reports of this record: listed, and one more generated on request (it opens when it is ready).
+async function showReports(recordId) {
+  const list = document.getElementById("reports-list");
+  const reports = await api("GET", `/api/records/${recordId}/reports`);
+  list.replaceChildren(
+    ...reports.map((r) =>
+      el("li", {}, el("a", { href: `/reports/${r.id}` }, `Report of ${formatDateTime(r.created_at)}`), " ", badge(r.status)),
+    ),
+  );
+  setState(main, "reports-empty", reports.length === 0);
+}
+
+document.getElementById("generate-report").addEventListener("click", async (event) => {
+  event.target.disabled = true;
+  try {
+    const report = await api("POST", `/api/records/${main.dataset.recordId}/reports`);
+    location.href = `/reports/${report.id}`;
+  } catch (error) {
+    event.target.disabled = false;
+    showError(main, error);
+  }
+});

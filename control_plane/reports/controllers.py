@@ -1,0 +1,60 @@
+"""Reports by API: ask for one, follow its progress, read it, export it as Markdown."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+
+from control_plane.accounts.services import Principal
+from control_plane.body import read
+from control_plane.projects import services as projects
+from control_plane.reports import services
+from control_plane.reports.render import to_markdown
+from control_plane.reports.schemas import ProjectReportRequest
+from control_plane.settings import Settings
+
+
+@post("/api/records/{record_id:uuid}/reports", status_code=202)
+async def create_single(record_id: UUID, principal: Principal, settings: Settings, request: Request) -> dict:
+    report = await services.create_single(principal.account_id, record_id, settings)
+    request.app.state.reports.submit(report["id"])
+    return report
+
+
+@get("/api/records/{record_id:uuid}/reports")
+async def record_reports(record_id: UUID, principal: Principal) -> list[dict]:
+    return await services.list_for_record(principal.account_id, record_id)
+
+
+@post("/api/projects/{project_id:uuid}/reports", status_code=202)
+async def create_project(project_id: UUID, principal: Principal, settings: Settings, request: Request) -> dict:
+    body = await request.body()
+    chosen = (await read(request, ProjectReportRequest)).record_ids if body.strip() else None
+    report = await services.create_project(principal.account_id, project_id, chosen, settings)
+    request.app.state.reports.submit(report["id"])
+    return report
+
+
+@get("/api/projects/{project_id:uuid}/reports")
+async def project_reports(project_id: UUID, principal: Principal) -> list[dict]:
+    return await services.list_for_project(principal.account_id, project_id)
+
+
+@get("/api/reports/{report_id:uuid}")
+async def report(report_id: UUID, principal: Principal) -> dict:
+    return await services.get(principal.account_id, report_id)
+
+
+@get("/api/reports/{report_id:uuid}/markdown")
+async def report_markdown(report_id: UUID, principal: Principal) -> Response:
+    found = await services.get(principal.account_id, report_id)
+    project = await projects.get(principal.account_id, UUID(found["project_id"]))
+    return Response(
+        to_markdown(found, project["name"]),
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="report-{report_id}.md"'},
+    )
+
+
+routes = [create_single, record_reports, create_project, project_reports, report, report_markdown]

@@ -1,0 +1,171 @@
+"""Turning transcripts into reports: summarise each record (map), then combine the summaries (reduce).
+
+Two generators share that shape: `OpenAIGenerator` asks OpenAI or any OpenAI-compatible server for JSON, and
+`ExtractiveGenerator`, the offline default, builds the same structure from the transcript itself with no model.
+Whatever produced it, every quote is checked against the turn it cites (`verify_quotes`): a quote that is not in that
+turn word for word is dropped and counted, never shown as if the respondent had said it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+PROMPT_VERSION = "reports-v1"
+HERE = Path(__file__).resolve().parent
+# A record's summary must fit a small model's context several times over; the transcript is cut past this.
+MAX_TRANSCRIPT_CHARS = 24_000
+
+
+class GenerationFailed(RuntimeError):
+    """The model failed or answered something that is not a report; the message says which, in words."""
+
+
+@cache
+def prompt(name: str) -> str:
+    return (HERE / "prompts" / f"{name}.md").read_text(encoding="utf-8")
+
+
+def fill(template: str, **values: str) -> str:
+    return re.sub(r"\{(goals|guide|transcript|summaries)\}", lambda m: values[m.group(1)], template)
+
+
+def transcript_text(turns: list[dict[str, Any]]) -> str:
+    text = "\n".join(f"{t['seq']}, {t['speaker']}: {t['text']}" for t in turns)
+    return text[:MAX_TRANSCRIPT_CHARS]
+
+
+def goals_of(research_goals: str) -> list[str]:
+    lines = [re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", line).strip() for line in research_goals.splitlines()]
+    return [line for line in lines if line] or [research_goals.strip()]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def verify_quotes(quotes: list[dict[str, Any]], turns_by_record: dict[str, dict[int, str]]) -> tuple[list, int]:
+    """Keep the quotes found word for word in the turn they cite; answer them and how many were dropped."""
+    kept, dropped = [], 0
+    for quote in quotes:
+        try:
+            turns = turns_by_record[str(quote["record"])]
+            turn = turns[int(quote["seq"])]
+            text = str(quote["text"]).strip().strip('"“”«»')
+        except (KeyError, TypeError, ValueError):
+            dropped += 1
+            continue
+        if text and _norm(text) in _norm(turn):
+            kept.append({**quote, "text": text, "seq": int(quote["seq"]), "record": str(quote["record"])})
+        else:
+            dropped += 1
+    return kept, dropped
+
+
+class Generator(Protocol):
+    model: str
+
+    async def summarise(self, goals: str, guide: str, turns: list[dict[str, Any]]) -> dict[str, Any]: ...
+
+    async def combine(self, goals: str, summaries: list[dict[str, Any]]) -> dict[str, Any]: ...
+
+
+class ExtractiveGenerator:
+    """The offline default: no model, so it reports what the respondent said, chosen and grouped by plain rules."""
+
+    model = "offline-extractive"
+
+    async def summarise(self, goals: str, guide: str, turns: list[dict[str, Any]]) -> dict[str, Any]:
+        answers = [t for t in turns if t["speaker"] == "respondent" and t["text"].strip()]
+        longest = sorted(answers, key=lambda t: len(t["text"]), reverse=True)[:3]
+        words = Counter(
+            w for t in answers for w in re.findall(r"[^\W\d_]{5,}", t["text"].casefold()) if w not in _STOPWORDS
+        )
+        themes = [w for w, _ in words.most_common(5)]
+        findings = []
+        for goal in goals_of(goals):
+            keys = set(re.findall(r"[^\W\d_]{5,}", goal.casefold()))
+            related = [t for t in answers if keys & set(re.findall(r"[^\W\d_]{5,}", t["text"].casefold()))]
+            source = related[0] if related else (longest[0] if longest else None)
+            findings.append(
+                {"goal": goal, "finding": f"The respondent said: “{source['text']}”" if source else "Not discussed."}
+            )
+        asked = [t["text"] for t in turns if t["speaker"] == "agent"]
+        guide_items = [g for g in goals_of(guide) if g]
+        gaps = [g for g in guide_items if not any(_norm(g)[:40] in _norm(a) for a in asked)]
+        return {
+            "summary": (
+                f"{len(answers)} answer{'s' if len(answers) != 1 else ''} over {len(turns)} turns. "
+                + (f"Most discussed: {', '.join(themes[:3])}." if themes else "The respondent said little.")
+            ),
+            "findings": findings,
+            "quotes": [{"seq": t["seq"], "text": t["text"], "why": "a long answer"} for t in longest],
+            "themes": themes,
+            "open_questions": [],
+            "guide_gaps": gaps,
+        }
+
+    async def combine(self, goals: str, summaries: list[dict[str, Any]]) -> dict[str, Any]:
+        counts = Counter(theme for s in summaries for theme in set(s.get("themes", [])))
+        return {
+            "summary": f"{len(summaries)} interviews. Themes are the words respondents used most, by how many raised them.",
+            "themes": [{"theme": t, "respondents": n, "description": ""} for t, n in counts.most_common(8)],
+            "findings": [
+                {
+                    "goal": g,
+                    "finding": " ".join(f["finding"] for s in summaries for f in s["findings"] if f["goal"] == g),
+                }
+                for g in goals_of(goals)
+            ],
+            "contrasts": [],
+            "quotes": [{**q, "record": s["record"]} for s in summaries for q in s.get("quotes", [])[:1]],
+            "guide_gaps": sorted({g for s in summaries for g in s.get("guide_gaps", [])}),
+        }
+
+
+class OpenAIGenerator:
+    def __init__(self, api_key: str, base_url: str, model: str) -> None:
+        from openai import AsyncOpenAI
+
+        self.client = AsyncOpenAI(api_key=api_key, base_url=base_url or None, max_retries=2, timeout=120)
+        self.model = model
+
+    async def _json(self, text: str) -> dict[str, Any]:
+        try:
+            answer = await self.client.chat.completions.create(
+                model=self.model,
+                messages=[{"role": "user", "content": text}],
+                response_format={"type": "json_object"},
+                temperature=0.2,
+            )
+            content = answer.choices[0].message.content or ""
+        except Exception as exc:  # noqa: BLE001 - any client error becomes one readable failure
+            raise GenerationFailed(f"the model {self.model} could not be reached or refused: {exc}") from exc
+        try:
+            data = json.loads(content)
+        except ValueError:
+            raise GenerationFailed(f"the model {self.model} did not answer with JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("summary"), str):
+            raise GenerationFailed(f"the model {self.model} answered JSON without a summary")
+        return data
+
+    async def summarise(self, goals: str, guide: str, turns: list[dict[str, Any]]) -> dict[str, Any]:
+        return await self._json(
+            fill(prompt("summarise_record"), goals=goals, guide=guide, transcript=transcript_text(turns))
+        )
+
+    async def combine(self, goals: str, summaries: list[dict[str, Any]]) -> dict[str, Any]:
+        return await self._json(
+            fill(prompt("combine_project"), goals=goals, summaries=json.dumps(summaries, ensure_ascii=False))
+        )
+
+
+_STOPWORDS = set(
+    "about after again because before being could every first going little maybe other really should something "
+    "there these thing things think those through which while would yeah about очень потому которые когда чтобы "
+    "этого всегда можно более просто тоже".split()
+)

@@ -1,0 +1,49 @@
+"""Reports as the researcher sees them: generated from the record page and the project page, quotes linked to turns."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.web.conftest import Researcher, screenshot
+from tests.web.test_records_pages import complete_an_interview
+
+
+def test_a_report_is_generated_from_the_record_and_its_quotes_lead_to_the_turn(page, researcher: Researcher):
+    project = researcher.project()
+    complete_an_interview(researcher, project["id"])
+    page.goto(f"/projects/{project['id']}")
+    page.locator("#records-table tbody tr").first.get_by_role("link").click()
+    expect(page.get_by_text("No report yet.")).to_be_visible()
+
+    page.get_by_role("button", name="Generate report").click()
+    expect(page.get_by_role("heading", name="Interview report")).to_be_visible()
+    expect(page.get_by_role("heading", name="Summary")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Findings by research goal")).to_be_visible()
+    quote = page.locator("blockquote.quote").first
+    expect(quote).to_contain_text("the checkout asked for my address twice")
+    expect(page.get_by_role("link", name="Markdown")).to_be_visible()
+    screenshot(page, "report")
+
+    quote.get_by_role("link", name="turn 2").click()
+    expect(page.locator("#turn-2")).to_contain_text("the checkout asked for my address twice")
+    expect(page.locator("#reports-list li")).to_have_count(1)
+
+
+def test_a_project_report_covers_the_projects_records(page, researcher: Researcher):
+    project = researcher.project()
+    complete_an_interview(researcher, project["id"])
+    complete_an_interview(researcher, project["id"])
+    page.goto(f"/projects/{project['id']}")
+    expect(page.locator("#records-table tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Project report").click()
+    expect(page.get_by_role("heading", name="Project report")).to_be_visible()
+    expect(page.get_by_role("heading", name="Themes")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("2 record(s)")).to_be_visible()
+    screenshot(page, "project-report")
+
+
+def test_a_project_without_records_explains_why_there_is_no_report(page, researcher: Researcher):
+    project = researcher.project()
+    page.goto(f"/projects/{project['id']}")
+    page.get_by_role("button", name="Project report").click()
+    expect(page.get_by_text("There are no completed interviews to report on yet.")).to_be_visible()
