@@ -29,11 +29,10 @@ log = logging.getLogger("control_plane.interviews")
 async def _by_token(token: str, settings: Settings) -> dict[str, Any]:
     if len(token) > 64:
         raise NotFound("No interview at this address.")
-    row = await Link.select(Link.id).where(Link.token == token).first()
+    row = await Link.select().where(Link.token == token).first()
     if row is None:
         raise NotFound("No interview at this address.")
-    await links.sweep(settings)
-    return await Link.select().where(Link.id == row["id"]).first()
+    return await links.refresh(row, settings)
 
 
 def _usable(row: dict[str, Any]) -> None:

@@ -247,6 +247,20 @@ async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime
     return True
 
 
+async def refresh(row: dict[str, Any], settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """Apply the clock to one link: expire it or close its abandoned interview if due; answer it as it is now."""
+    now = now or utcnow()
+    if row["status"] == S.pending.value and aware(row["expires_at"]) <= now:
+        await expire(row)
+    elif row["status"] == S.active.value and aware(row["ends_at"]) <= now - timedelta(
+        seconds=settings.interview_grace_seconds
+    ):
+        await complete(row["id"], "server", settings, now)
+    else:
+        return row
+    return await Link.select().where(Link.id == row["id"]).first()
+
+
 async def sweep(settings: Settings, account_id: UUID | None = None, now: datetime | None = None) -> int:
     """Expire pending links past `expires_at`; complete active ones past `ends_at` plus the grace period."""
     now = now or utcnow()
