@@ -13,6 +13,7 @@ from litestar.di import Provide
 from control_plane import pages, webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.auth import provide_principal
+from control_plane.body import StrictJson
 from control_plane.db import connection_pool
 from control_plane.dispatcher import Dispatcher
 from control_plane.errors import EXCEPTION_HANDLERS
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers,
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
+        dto=StrictJson,
+        return_dto=None,
         lifespan=[lifespan],
         template_config=pages.template_config,
         request_max_body_size=2 * 1024 * 1024,

@@ -17,6 +17,11 @@ SESSION_COOKIE = "session"
 CSRF_COOKIE = "csrf_token"
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """Compare in constant time; header values may hold any character, which `compare_digest` on str refuses."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 async def provide_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     if header:
@@ -29,11 +34,16 @@ async def provide_principal(request: Request) -> Principal:
     principal = await principal_for_session(token) if token else None
     if principal is None:
         raise Unauthorized()
+    check_csrf(request, principal)
+    return principal
+
+
+def check_csrf(request: Request, principal: Principal) -> None:
+    """A cookie-authenticated request that changes something must echo the session's CSRF token."""
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
-        if not sent or not hmac.compare_digest(sent, principal.csrf_token or ""):
+        if not sent or not same_secret(sent, principal.csrf_token or ""):
             raise CsrfFailed()
-    return principal
 
 
 async def optional_principal(request: Request) -> Principal | None:

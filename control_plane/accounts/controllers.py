@@ -9,8 +9,7 @@ from litestar.di import Provide
 from control_plane.accounts import services
 from control_plane.accounts.schemas import Credentials
 from control_plane.accounts.services import Principal
-from control_plane.auth import CSRF_COOKIE, SESSION_COOKIE, provide_principal
-from control_plane.body import read
+from control_plane.auth import CSRF_COOKIE, SESSION_COOKIE, check_csrf, provide_principal
 from control_plane.errors import SignupClosed
 from control_plane.settings import Settings
 
@@ -24,8 +23,7 @@ def _session_cookies(token: str, csrf: str, secure: bool) -> list[Cookie]:
 
 
 @post("/api/auth/signup", status_code=201)
-async def signup(request: Request, settings: Settings) -> Response:
-    data = await read(request, Credentials)
+async def signup(data: Credentials, settings: Settings) -> Response:
     if not settings.allow_signup:
         raise SignupClosed()
     account, api_key = await services.create_account(data.email, data.password, settings.starter_tokens)
@@ -35,8 +33,7 @@ async def signup(request: Request, settings: Settings) -> Response:
 
 
 @post("/api/auth/login", status_code=200)
-async def login(request: Request, settings: Settings) -> Response:
-    data = await read(request, Credentials)
+async def login(data: Credentials, settings: Settings) -> Response:
     account = await services.authenticate_password(data.email, data.password)
     token, csrf = await services.open_session(account)
     secure = settings.public_base_url.startswith("https://")
@@ -46,8 +43,12 @@ async def login(request: Request, settings: Settings) -> Response:
 
 @post("/api/auth/logout", status_code=200)
 async def logout(request: Request) -> Response:
+    """End the cookie's session; like every cookie-authenticated change it needs the CSRF token, so another site
+    cannot sign a researcher out. Without a live session there is nothing to end, and the answer is the same."""
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
+    principal = await services.principal_for_session(token) if token else None
+    if principal is not None:
+        check_csrf(request, principal)
         await services.close_session(token)
     response = Response({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE)

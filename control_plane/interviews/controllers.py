@@ -5,10 +5,9 @@ from __future__ import annotations
 from litestar import Request, Response, get, post, put
 from litestar.di import Provide
 
-from control_plane.body import read
-from control_plane.errors import InvalidInput, Unauthorized
+from control_plane.errors import Unauthorized
 from control_plane.interviews import services
-from control_plane.interviews.schemas import Completion, RespondentEmail, TurnIn
+from control_plane.interviews.schemas import Completion, RespondentEmail, Seq, TurnIn
 from control_plane.links import services as links
 from control_plane.settings import Settings
 
@@ -21,8 +20,7 @@ async def public_view(token: str, settings: Settings) -> Response:
 
 
 @post("/api/interview/{token:str}/join", status_code=200)
-async def join(token: str, request: Request, settings: Settings) -> Response:
-    data = await read(request, RespondentEmail)
+async def join(token: str, data: RespondentEmail, request: Request, settings: Settings) -> Response:
     answer, started = await services.join(token, data.email, settings)
     if started:
         request.app.state.dispatcher.dispatch(answer["interview_id"])
@@ -30,8 +28,7 @@ async def join(token: str, request: Request, settings: Settings) -> Response:
 
 
 @post("/api/interview/{token:str}/leave", status_code=200)
-async def leave(token: str, request: Request, settings: Settings) -> dict:
-    data = await read(request, RespondentEmail)
+async def leave(token: str, data: RespondentEmail, request: Request, settings: Settings) -> dict:
     answer = await services.leave(token, data.email, settings)
     request.app.state.dispatcher.interview_ended(answer["interview_id"])
     return answer
@@ -53,17 +50,13 @@ async def agent_config(interview: dict) -> Response:
 
 
 @put("/api/agent/interviews/{interview_id:str}/turns/{seq:int}", dependencies=agent_deps)
-async def agent_turn(interview: dict, seq: int, request: Request) -> dict:
-    data = await read(request, TurnIn)
-    if seq < 1:
-        raise InvalidInput("seq: turns are numbered from 1")
+async def agent_turn(interview: dict, seq: Seq, data: TurnIn) -> dict:
     created = await services.put_turn(interview, seq, data.speaker, data.text, data.started_at, data.ended_at)
     return {"seq": seq, "created": created}
 
 
 @post("/api/agent/interviews/{interview_id:str}/complete", dependencies=agent_deps, status_code=200)
-async def agent_complete(interview: dict, request: Request, settings: Settings) -> dict:
-    data = await read(request, Completion)
+async def agent_complete(interview: dict, data: Completion, request: Request, settings: Settings) -> dict:
     await links.complete(interview["id"], data.reason, settings)
     request.app.state.dispatcher.interview_ended(interview["id"])
     return await services.completion_state(interview["id"])

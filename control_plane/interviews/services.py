@@ -6,8 +6,8 @@ from the interview id (see `control_plane.livekit.agent_key`). Status changes go
 
 from __future__ import annotations
 
-import hmac
 import json
+import re
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +15,7 @@ from uuid import UUID
 
 from control_plane import livekit
 from control_plane.accounts.services import normalise_email
+from control_plane.auth import same_secret
 from control_plane.db import transaction
 from control_plane.errors import EmailMismatch, InvalidStatus, LinkGone, NotFound, TurnConflict
 from control_plane.links import services as links
@@ -26,13 +27,19 @@ from control_plane.timeutil import aware, iso, utcnow
 log = logging.getLogger("control_plane.interviews")
 
 
-async def _by_token(token: str, settings: Settings) -> dict[str, Any]:
-    if len(token) > 64:
-        raise NotFound("No interview at this address.")
-    row = await Link.select().where(Link.token == token).first()
+# Link tokens are `secrets.token_urlsafe`: anything else cannot be one, and is not looked up.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+async def _row_by_token(token: str) -> dict[str, Any]:
+    row = await Link.select().where(Link.token == token).first() if TOKEN_RE.fullmatch(token) else None
     if row is None:
         raise NotFound("No interview at this address.")
-    return await links.refresh(row, settings)
+    return row
+
+
+async def _by_token(token: str, settings: Settings) -> dict[str, Any]:
+    return await links.refresh(await _row_by_token(token), settings)
 
 
 def _usable(row: dict[str, Any]) -> None:
@@ -92,9 +99,7 @@ async def join(token: str, email: str, settings: Settings) -> tuple[dict[str, An
 
 async def leave(token: str, email: str, settings: Settings) -> dict[str, Any]:
     email = normalise_email(email)
-    row = await Link.select().where(Link.token == token).first() if len(token) <= 64 else None
-    if row is None:
-        raise NotFound("No interview at this address.")
+    row = await _row_by_token(token)
     if row["respondent_email"] is not None and row["respondent_email"] != email:
         raise EmailMismatch()
     if row["status"] == LinkStatus.active.value:
@@ -114,7 +119,7 @@ async def for_agent(interview_id: str, key: str, settings: Settings) -> dict[str
         link_id = UUID(interview_id)
     except ValueError:
         raise NotFound("No such interview.") from None
-    if not hmac.compare_digest(key, livekit.agent_key(settings, link_id)):
+    if not same_secret(key, livekit.agent_key(settings, link_id)):
         raise NotFound("No such interview.")
     row = await Link.select().where(Link.id == link_id).first()
     if row is None or row["started_at"] is None:

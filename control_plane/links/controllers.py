@@ -3,10 +3,9 @@
 from typing import Literal
 from uuid import UUID
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, get, patch, post
 
 from control_plane.accounts.services import Principal
-from control_plane.body import read
 from control_plane.links import services
 from control_plane.links.schemas import LinkChanges, NewLinks
 from control_plane.settings import Settings
@@ -16,8 +15,7 @@ class ProjectLinksController(Controller):
     path = "/api/projects/{project_id:uuid}/links"
 
     @post("/", status_code=201)
-    async def create(self, project_id: UUID, request: Request, principal: Principal, settings: Settings) -> dict:
-        data = await read(request, NewLinks)
+    async def create(self, project_id: UUID, data: NewLinks, principal: Principal, settings: Settings) -> dict:
         created, reserved = await services.create_batch(
             principal.account_id,
             project_id,
@@ -51,8 +49,7 @@ class LinkController(Controller):
         return await services.get(principal.account_id, link_id, settings)
 
     @patch("/")
-    async def edit(self, link_id: UUID, request: Request, principal: Principal, settings: Settings) -> dict:
-        data = await read(request, LinkChanges)
+    async def edit(self, link_id: UUID, data: LinkChanges, principal: Principal, settings: Settings) -> dict:
         return await services.edit(principal.account_id, link_id, settings, data.changes())
 
     @post("/cancel", status_code=200)

@@ -2,10 +2,9 @@
 
 from uuid import UUID
 
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, get, patch, post, put
 
 from control_plane.accounts.services import Principal
-from control_plane.body import read
 from control_plane.projects import services
 from control_plane.projects.schemas import NewProject, ProjectContext
 
@@ -14,8 +13,7 @@ class ProjectController(Controller):
     path = "/api/projects"
 
     @post("/", status_code=201)
-    async def create(self, request: Request, principal: Principal) -> dict:
-        data = await read(request, NewProject)
+    async def create(self, data: NewProject, principal: Principal) -> dict:
         return await services.create(principal.account_id, data.name.strip() or "Untitled project")
 
     @get("/")
@@ -27,11 +25,9 @@ class ProjectController(Controller):
         return await services.get(principal.account_id, project_id)
 
     @patch("/{project_id:uuid}")
-    async def rename(self, project_id: UUID, request: Request, principal: Principal) -> dict:
-        data = await read(request, NewProject)
+    async def rename(self, project_id: UUID, data: NewProject, principal: Principal) -> dict:
         return await services.rename(principal.account_id, project_id, data.name.strip() or "Untitled project")
 
     @put("/{project_id:uuid}/context")
-    async def set_context(self, project_id: UUID, request: Request, principal: Principal) -> dict:
-        data = await read(request, ProjectContext)
+    async def set_context(self, project_id: UUID, data: ProjectContext, principal: Principal) -> dict:
         return await services.set_context(principal.account_id, project_id, data.research_goals, data.interview_guide)

@@ -7,7 +7,6 @@ from uuid import UUID
 from litestar import Request, Response, get, post
 
 from control_plane.accounts.services import Principal
-from control_plane.body import read
 from control_plane.projects import services as projects
 from control_plane.reports import services
 from control_plane.reports.render import to_markdown
@@ -28,9 +27,14 @@ async def record_reports(record_id: UUID, principal: Principal) -> list[dict]:
 
 
 @post("/api/projects/{project_id:uuid}/reports", status_code=202)
-async def create_project(project_id: UUID, principal: Principal, settings: Settings, request: Request) -> dict:
-    body = await request.body()
-    chosen = (await read(request, ProjectReportRequest)).record_ids if body.strip() else None
+async def create_project(
+    project_id: UUID,
+    principal: Principal,
+    settings: Settings,
+    request: Request,
+    data: ProjectReportRequest | None = None,
+) -> dict:
+    chosen = data.record_ids if data else None
     report = await services.create_project(principal.account_id, project_id, chosen, settings)
     request.app.state.reports.submit(report["id"])
     return report
