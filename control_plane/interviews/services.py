@@ -7,8 +7,8 @@ from the interview id (see `control_plane.livekit.agent_key`). Status changes go
 from __future__ import annotations
 
 import json
-import re
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
