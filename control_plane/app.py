@@ -12,6 +12,7 @@ from litestar.di import Provide
 
 from control_plane import pages, webhooks
 from control_plane.accounts import controllers as accounts
+from control_plane.accounts.signin_limits import SignInLimits
 from control_plane.auth import provide_principal
 from control_plane.body import StrictJson
 from control_plane.db import connection_pool
@@ -25,6 +26,7 @@ from control_plane.records import controllers as records
 from control_plane.reports import controllers as reports
 from control_plane.reports import pages as report_pages
 from control_plane.reports.services import ReportRunner
+from control_plane.security import add_security_headers
 from control_plane.settings import Settings, load_settings
 from control_plane.wallet.controllers import WalletController
 
@@ -92,10 +94,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *pages.routes,
         *report_pages.routes,
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_security_headers(settings)],
         dto=StrictJson,
         return_dto=None,
         lifespan=[lifespan],
@@ -103,3 +106,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
+    app.state.signin_limits = SignInLimits(settings)
+    return app

@@ -20,6 +20,7 @@ class AppError(Exception):
     status_code = 400
     code = "bad_request"
     detail = "The request could not be processed."
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.detail)
@@ -96,6 +97,19 @@ class InsufficientTokens(AppError):
         )
 
 
+class TooManyAttempts(AppError):
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            f"Too many failed sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            retry_after=retry_after,
+        )
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class EmailMismatch(AppError):
     status_code = 403
     code = "email_mismatch"
@@ -124,12 +138,14 @@ _CODES_BY_STATUS = {
 }
 
 
-def error_response(status_code: int, code: str, detail: str, **extra: Any) -> Response:
-    return Response({"code": code, "detail": detail, **extra}, status_code=status_code)
+def error_response(
+    status_code: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    return Response({"code": code, "detail": detail, **extra}, status_code=status_code, headers=headers)
 
 
 def app_error_handler(_: Request, exc: AppError) -> Response:
-    return error_response(exc.status_code, exc.code, exc.detail, **exc.extra)
+    return error_response(exc.status_code, exc.code, exc.detail, exc.headers, **exc.extra)
 
 
 def validation_error_handler(_: Request, exc: ValidationException) -> Response:

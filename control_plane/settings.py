@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEV_LIVEKIT_API_KEY = "devkey"
 DEV_LIVEKIT_API_SECRET = "devsecret-change-me-0123456789abcdef"
+MIN_SECRET_KEY_BYTES = 32
 DEFAULT_VOICES = ("alloy", "ash", "coral", "echo", "nova", "sage", "shimmer")
 
 
@@ -45,6 +46,10 @@ class Settings:
     openai_api_key: str = ""
     openai_base_url: str = ""
     report_model: str = "gpt-4o-mini"
+    # Sign-in: failed attempts allowed per account and per client address within the window, then 429.
+    signin_failures_per_account: int = 10
+    signin_failures_per_address: int = 50
+    signin_window_seconds: int = 900
 
     @property
     def is_development(self) -> bool:
@@ -108,6 +113,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         openai_api_key=env.get("OPENAI_API_KEY", ""),
         openai_base_url=env.get("OPENAI_BASE_URL", ""),
         report_model=env.get("REPORT_MODEL") or d.report_model,
+        signin_failures_per_account=_int(env, "SIGNIN_FAILURES_PER_ACCOUNT", d.signin_failures_per_account, 1, 10_000),
+        signin_failures_per_address=_int(env, "SIGNIN_FAILURES_PER_ADDRESS", d.signin_failures_per_address, 1, 100_000),
+        signin_window_seconds=_int(env, "SIGNIN_WINDOW_SECONDS", d.signin_window_seconds, 1, 86_400),
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")
@@ -119,6 +127,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ):
             if value == default:
                 raise SettingsError(f"{name} must be set to a secret of your own when APP_ENV=production")
+        if len(settings.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise SettingsError(
+                f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when APP_ENV=production "
+                "(it signs every agent's key); generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
     if len(settings.livekit_api_secret) < 32:
         raise SettingsError("LIVEKIT_API_SECRET must be at least 32 characters (LiveKit refuses shorter secrets)")
     if not settings.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):

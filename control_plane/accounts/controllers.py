@@ -9,8 +9,9 @@ from litestar.di import Provide
 from control_plane.accounts import services
 from control_plane.accounts.schemas import Credentials
 from control_plane.accounts.services import Principal
+from control_plane.accounts.signin_limits import SignInLimits
 from control_plane.auth import CSRF_COOKIE, SESSION_COOKIE, check_csrf, provide_principal
-from control_plane.errors import SignupClosed
+from control_plane.errors import SignupClosed, Unauthorized
 from control_plane.settings import Settings
 
 
@@ -33,8 +34,16 @@ async def signup(data: Credentials, settings: Settings) -> Response:
 
 
 @post("/api/auth/login", status_code=200)
-async def login(data: Credentials, settings: Settings) -> Response:
-    account = await services.authenticate_password(data.email, data.password)
+async def login(data: Credentials, request: Request, settings: Settings) -> Response:
+    limits: SignInLimits = request.app.state.signin_limits
+    address = request.client.host if request.client else "unknown"
+    await limits.check(data.email, address)
+    try:
+        account = await services.authenticate_password(data.email, data.password)
+    except Unauthorized:
+        await limits.failed(data.email, address)
+        raise
+    await limits.succeeded(data.email)
     token, csrf = await services.open_session(account)
     secure = settings.public_base_url.startswith("https://")
     body = {"account_id": str(account.id), "email": account.email}

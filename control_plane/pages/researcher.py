@@ -7,7 +7,7 @@ account's id is a 404 page); everything else is the API's job.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from litestar import Request, Router, get
@@ -17,6 +17,7 @@ from control_plane.accounts.services import Principal, principal_for_session
 from control_plane.auth import SESSION_COOKIE
 from control_plane.errors import NotFound
 from control_plane.projects import services as projects
+from control_plane.records import services as records
 from control_plane.settings import Settings
 
 
@@ -26,10 +27,20 @@ async def signed_in(request: Request) -> Principal | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site, so a crafted ?next= cannot send a researcher elsewhere after signing in."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/projects"
+    """Only a path on this site, so a crafted ?next= cannot send a researcher elsewhere after signing in.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so `/<tab>/evil.example` would become
+    `//evil.example`: any control character, whitespace or backslash makes the target unsafe, as does anything that
+    is not a path starting with one slash."""
+    default = "/projects"
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ch.isspace() or ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 async def require_session(request: Request) -> Redirect | None:
@@ -44,6 +55,12 @@ async def require_session(request: Request) -> Redirect | None:
 def page(request: Request, template: str, **context: Any) -> Template:
     principal: Principal = request.state.principal
     return Template(template_name=template, context={"account_email": principal.email, **context})
+
+
+def not_found(request: Request, what: str) -> Template:
+    """Another account's id, or one that does not exist: the same 404 page either way."""
+    context = {"account_email": request.state.principal.email, "what": what}
+    return Template(template_name="not_found.html", context=context, status_code=404)
 
 
 @get("/", sync_to_thread=False)
@@ -61,16 +78,14 @@ async def project_page(request: Request, project_id: UUID, settings: Settings) -
     try:
         project = await projects.get(request.state.principal.account_id, project_id)
     except NotFound:
-        return Template(
-            template_name="not_found.html",
-            context={"account_email": request.state.principal.email, "what": "project"},
-            status_code=404,
-        )
+        return not_found(request, "project")
     return page(request, "project.html", nav="projects", project=project, voices=settings.voices)
 
 
-@get("/records/{record_id:uuid}", sync_to_thread=False)
-def record_page(request: Request, record_id: UUID) -> Template:
+@get("/records/{record_id:uuid}")
+async def record_page(request: Request, record_id: UUID) -> Template:
+    if not await records.owned(request.state.principal.account_id, record_id):
+        return not_found(request, "record")
     return page(request, "record.html", nav="projects", record_id=str(record_id))
 
 

@@ -50,6 +50,10 @@ async def list_for_project(account_id: UUID, project_id: UUID) -> list[dict[str,
     return [_serialise(r) for r in rows]
 
 
+async def owned(account_id: UUID, record_id: UUID) -> bool:
+    return await Record.exists().where((Record.id == record_id) & (Record.account == account_id))
+
+
 async def get(account_id: UUID, record_id: UUID) -> dict[str, Any]:
     row = await Record.select(*FIELDS).where((Record.id == record_id) & (Record.account == account_id)).first()
     if row is None:

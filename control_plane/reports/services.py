@@ -91,9 +91,13 @@ async def create_project(
     rows = await Record.select(Record.id).where((Record.project == project_id) & (Record.account == account_id))
     available = {r["id"] for r in rows}
     chosen = list(dict.fromkeys(record_ids)) if record_ids is not None else sorted(available, key=str)
-    unknown = [str(r) for r in chosen if r not in available]
+    unknown = [r for r in chosen if r not in available]
     if unknown:
-        raise InvalidInput(f"record_ids: not completed interviews of this project: {', '.join(unknown)}")
+        # Ids of records this account does not have look exactly like ids that do not exist: 404, unnamed.
+        mine = await Record.select(Record.id).where(Record.id.is_in(unknown) & (Record.account == account_id))
+        if len(mine) < len(unknown):
+            raise NotFound("No such record.")
+        raise InvalidInput(f"record_ids: records of another project: {', '.join(str(r) for r in unknown)}")
     if not chosen:
         raise NoRecords()
     report = Report(

@@ -143,6 +143,9 @@ async def test_reports_need_records_and_stay_private(researcher, other_researche
     record_id = await completed_record(researcher, settings)
     project_id = (await researcher.get(f"/api/records/{record_id}")).json()["project_id"]
     bad = await researcher.post(f"/api/projects/{project_id}/reports", {"record_ids": [empty["id"]]})
+    assert bad.status_code == 404 and bad.json()["code"] == "not_found"
+    elsewhere = await completed_record(researcher, settings, empty["id"])
+    bad = await researcher.post(f"/api/projects/{project_id}/reports", {"record_ids": [elsewhere]})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_input"
     report = (await researcher.post(f"/api/records/{record_id}/reports")).json()
     await finished(researcher, report["id"])

@@ -23,6 +23,15 @@ def test_production_refuses_the_development_secrets():
     assert not ok.is_development
 
 
+def test_production_refuses_a_secret_key_shorter_than_32_bytes():
+    env = {"APP_ENV": "production", "LIVEKIT_API_KEY": "key", "LIVEKIT_API_SECRET": "x" * 40}
+    for short in ("x", "s" * 31, "é" * 15):
+        with pytest.raises(SettingsError, match="SECRET_KEY must be at least 32 bytes"):
+            load_settings({**env, "SECRET_KEY": short})
+    assert load_settings({**env, "SECRET_KEY": "s" * 32}).secret_key == "s" * 32
+    assert load_settings({"SECRET_KEY": "x"}).secret_key == "x"  # development takes any
+
+
 @pytest.mark.parametrize(
     "env,name",
     [

@@ -34,6 +34,22 @@ def test_sign_in_and_out(page, server):
     expect(page.locator('[data-balance="available"]')).to_have_text(str(STARTER_TOKENS))
 
 
+def test_sign_in_never_sends_the_researcher_off_site(page, server):
+    email = new_email()
+    sign_up(page, email)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    # The server drops the target (a tab makes `/<tab>/evil.example` a `//evil.example` in the browser) ...
+    page.goto("/login?next=%2F%09%2Fevil.example%2Fx")
+    expect(page.locator("#login-form")).to_have_attribute("data-next", "/projects")
+    # ... and the page checks again whatever target it is given.
+    page.locator("#login-form").evaluate("form => form.dataset.next = '/\\t/evil.example/x'")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.base_url}/projects")
+
+
 def test_signup_refuses_a_short_password(page, server):
     page.goto("/signup")
     page.get_by_label("Email").fill(new_email())

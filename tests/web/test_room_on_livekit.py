@@ -116,11 +116,18 @@ class StandInAgent:
 
 
 def test_the_room_connects_shows_the_agent_and_its_words(stack, browser):
+    """With the content security policy on: the page must reach LiveKit and play the agent, and break no rule."""
     link = make_link(stack)
     context = browser.new_context(base_url=stack.control_plane_url, locale="en-US")
+    violations: list[str] = []
     try:
         page = context.new_page()
-        page.goto(link["url"])
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        answer = page.goto(link["url"])
+        csp = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and f"connect-src 'self' {stack.livekit_url}" in csp
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        page.evaluate("document.addEventListener('securitypolicyviolation', e => window.__csp = e.violatedDirective)")
         page.get_by_label("I agree to take part").check()
         page.get_by_label("Your email").fill("ann@example.com")
         page.get_by_role("button", name="Start interview").click()
@@ -148,5 +155,7 @@ def test_the_room_connects_shows_the_agent_and_its_words(stack, browser):
         page.get_by_role("dialog", name="Leave the interview?").get_by_role("button", name="Leave interview").click()
         expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
         expect(page.locator("#live-transcript li.turn-agent")).to_contain_text("How do you plan your week?")
+        assert page.evaluate("window.__csp || null") is None
+        assert not violations, violations
     finally:
         context.close()

@@ -19,6 +19,18 @@ export function cookie(name) {
   return "";
 }
 
+// Where to go after signing in: a path on this site only. The browser's own URL parser decides, so whatever it
+// would make of tabs, backslashes or "//host" is what is checked.
+export function sameOriginPath(target, fallback = "/projects") {
+  if (!target) return fallback;
+  try {
+    const url = new URL(target, location.origin);
+    return url.origin === location.origin && target.startsWith("/") ? url.pathname + url.search + url.hash : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export async function api(method, path, body, { redirectOnAuth = true } = {}) {

@@ -1,5 +1,5 @@
 // Sign in, sign up and sign out forms.
-import { api } from "./api.js";
+import { api, sameOriginPath } from "./api.js";
 import { copyText, showError, toast } from "./ui.js";
 
 function values(form) {
@@ -42,7 +42,7 @@ login?.addEventListener("submit", (event) => {
   event.preventDefault();
   submit(login, async (data) => {
     await api("POST", "/api/auth/login", { email: data.email, password: data.password }, { redirectOnAuth: false });
-    location.assign(login.dataset.next || "/projects");
+    location.assign(sameOriginPath(login.dataset.next));
   });
 });
 

@@ -1,0 +1,72 @@
+"""The web's basic defences on every response: a content security policy, no framing, no sniffing, no referrer leak.
+
+Pages load only our own scripts and styles (no inline code), and talk only to this origin and to the LiveKit server
+the respondent's room connects to (`LIVEKIT_URL`, as ws/wss for signalling and as http/https for the client's
+reachability check). Audio arrives as WebRTC media streams. No page may be framed by any site, including ours.
+A response may set a stricter header of its own (the interview page sends `Referrer-Policy: no-referrer`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from control_plane.settings import Settings
+
+
+def livekit_origins(livekit_url: str) -> list[str]:
+    """The LiveKit server as the browser reaches it: its ws(s) origin and the matching http(s) one."""
+    parts = urlsplit(livekit_url)
+    secure = parts.scheme in ("wss", "https")
+    host = parts.netloc
+    return [f"{'wss' if secure else 'ws'}://{host}", f"{'https' if secure else 'http'}://{host}"] if host else []
+
+
+def content_security_policy(settings: Settings) -> str:
+    connect = " ".join(["'self'", *livekit_origins(settings.livekit_url)])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' blob: mediastream:",
+            f"connect-src {connect}",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    headers = {
+        "content-security-policy": content_security_policy(settings),
+        "x-frame-options": "DENY",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "same-origin",
+        "cross-origin-opener-policy": "same-origin",
+        "permissions-policy": "camera=(), geolocation=(), microphone=(self)",
+    }
+    if settings.public_base_url.startswith("https://"):
+        headers["strict-transport-security"] = "max-age=31536000"
+    return headers
+
+
+def add_security_headers(settings: Settings):
+    """A `before_send` hook: every HTTP response, errors and unknown paths included, carries `security_headers`
+    unless it set its own."""
+    defaults = security_headers(settings)
+
+    async def before_send(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders.from_message(message)
+            for name, value in defaults.items():
+                if name not in headers:
+                    headers[name] = value
+
+    return before_send
