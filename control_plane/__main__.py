@@ -66,7 +66,7 @@ def cmd_grant_tokens(args: argparse.Namespace) -> int:
 
 
 def cmd_expire_sweep(args: argparse.Namespace) -> int:
-    from control_plane.links.services import sweep
+    from control_plane.links.lifecycle import sweep
 
     moved = _run(sweep(load_settings()))
     print(f"Expired or closed {moved} link(s).")

@@ -20,7 +20,7 @@ from control_plane.dispatcher import Dispatcher
 from control_plane.errors import EXCEPTION_HANDLERS
 from control_plane.interviews import controllers as interviews
 from control_plane.links.controllers import LinkController, ProjectLinksController
-from control_plane.links.services import sweep
+from control_plane.links.lifecycle import sweep
 from control_plane.projects.controllers import ProjectController
 from control_plane.records import controllers as records
 from control_plane.reports import controllers as reports

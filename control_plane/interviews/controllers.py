@@ -8,7 +8,7 @@ from litestar.di import Provide
 from control_plane.errors import Unauthorized
 from control_plane.interviews import services
 from control_plane.interviews.schemas import Completion, RespondentEmail, Seq, TurnIn
-from control_plane.links import services as links
+from control_plane.links import lifecycle
 from control_plane.settings import Settings
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -57,7 +57,7 @@ async def agent_turn(interview: dict, seq: Seq, data: TurnIn) -> dict:
 
 @post("/api/agent/interviews/{interview_id:str}/complete", dependencies=agent_deps, status_code=200)
 async def agent_complete(interview: dict, data: Completion, request: Request, settings: Settings) -> dict:
-    await links.complete(interview["id"], data.reason, settings)
+    await lifecycle.complete(interview["id"], data.reason, settings)
     request.app.state.dispatcher.interview_ended(interview["id"])
     return await services.completion_state(interview["id"])
 

@@ -1,7 +1,7 @@
 """The interview as the respondent and the agent see it: join, leave, the agent's config, its turns.
 
 The respondent is known by the link's token and the email given on the first join; the agent by the key derived
-from the interview id (see `control_plane.livekit.agent_key`). Status changes go through `links.services`.
+from the interview id (see `control_plane.livekit.agent_key`). Status changes go through `links.lifecycle`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,11 +18,11 @@ from control_plane.accounts.services import normalise_email
 from control_plane.auth import same_secret
 from control_plane.db import transaction
 from control_plane.errors import EmailMismatch, InvalidStatus, LinkGone, NotFound, TurnConflict
-from control_plane.links import services as links
+from control_plane.links import lifecycle
 from control_plane.projects import services as projects
 from control_plane.settings import Settings
 from control_plane.tables import Link, LinkStatus, Turn
-from control_plane.timeutil import aware, iso, utcnow
+from control_plane.timeutil import aware, iso
 
 log = logging.getLogger("control_plane.interviews")
 
@@ -39,7 +39,7 @@ async def _row_by_token(token: str) -> dict[str, Any]:
 
 
 async def _by_token(token: str, settings: Settings) -> dict[str, Any]:
-    return await links.refresh(await _row_by_token(token), settings)
+    return await lifecycle.refresh(await _row_by_token(token), settings)
 
 
 def _usable(row: dict[str, Any]) -> None:
@@ -67,20 +67,12 @@ async def join(token: str, email: str, settings: Settings) -> tuple[dict[str, An
     started = False
     if row["status"] == LinkStatus.pending.value:
         project = await projects.get(row["account"], row["project"])
-        now = utcnow()
-        async with transaction():
-            started = await links._move(
-                row["id"],
-                LinkStatus.pending,
-                LinkStatus.active,
-                {
-                    Link.respondent_email: email,
-                    Link.started_at: now,
-                    Link.ends_at: now + timedelta(minutes=row["duration_minutes"]),
-                    Link.frozen_research_goals: row["research_goals"] or project["research_goals"],
-                    Link.frozen_interview_guide: row["interview_guide"] or project["interview_guide"],
-                },
-            )
+        started = await lifecycle.start(
+            row,
+            email,
+            row["research_goals"] or project["research_goals"],
+            row["interview_guide"] or project["interview_guide"],
+        )
         row = await Link.select().where(Link.id == row["id"]).first()
         _usable(row)
     if row["respondent_email"] != email:
@@ -103,7 +95,7 @@ async def leave(token: str, email: str, settings: Settings) -> dict[str, Any]:
     if row["respondent_email"] is not None and row["respondent_email"] != email:
         raise EmailMismatch()
     if row["status"] == LinkStatus.active.value:
-        await links.complete(row["id"], "left", settings)
+        await lifecycle.complete(row["id"], "left", settings)
     elif row["status"] != LinkStatus.completed.value:
         raise InvalidStatus(f"Only an interview in progress can be left; this link is {row['status']}.")
     row = await Link.select(Link.id, Link.status, Link.completed_at).where(Link.id == row["id"]).first()

@@ -1,22 +1,21 @@
-"""Interview links: the only place where a link changes status, and so the only table of allowed transitions.
+"""Interview links as the researcher manages them: created in batches, listed by tab, edited while pending.
 
-Each transition is one conditional UPDATE (`WHERE status = <from>`) inside a transaction together with its token
-movement, so a double click, a retry or two concurrent requests move a link at most once, and nothing is
-half-written.
+Status changes and the clock are `links.lifecycle`'s; every read here applies the clock first, so a researcher never
+sees a link that should have expired.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from control_plane.db import transaction
 from control_plane.errors import ContextMissing, InvalidStatus, NotFound, UnknownVoice
+from control_plane.links import lifecycle
 from control_plane.projects import services as projects
 from control_plane.settings import Settings
 from control_plane.tables import Link, LinkStatus, Record
@@ -26,32 +25,11 @@ from control_plane.wallet import services as wallet
 log = logging.getLogger("control_plane.links")
 
 S = LinkStatus
-TRANSITIONS: dict[tuple[LinkStatus, LinkStatus], str] = {
-    (S.pending, S.active): "the respondent joined",
-    (S.active, S.completed): "the interview finished",
-    (S.pending, S.expired): "the link's validity ended",
-    (S.pending, S.cancelled): "the researcher cancelled it",
-}
 TABS = {
     "active": (S.pending, S.active),
     "completed": (S.completed,),
     "archived": (S.expired, S.cancelled),
 }
-
-
-def allowed(old: LinkStatus, new: LinkStatus) -> bool:
-    return (old, new) in TRANSITIONS
-
-
-async def _move(link_id: UUID, old: LinkStatus, new: LinkStatus, values: dict | None = None) -> bool:
-    """Move one link from `old` to `new`; answer whether this call did it (False: it was not in `old`)."""
-    if not allowed(old, new):
-        raise InvalidStatus(f"A link cannot go from {old.value} to {new.value}.")
-    changes = {Link.status: new.value, **(values or {})}
-    moved = await Link.update(changes).where((Link.id == link_id) & (Link.status == old.value)).returning(Link.id)
-    if moved:
-        log.info("interview %s: %s -> %s (%s)", link_id, old.value, new.value, TRANSITIONS[(old, new)])
-    return bool(moved)
 
 
 def interview_url(settings: Settings, token: str) -> str:
@@ -145,14 +123,14 @@ async def _record_ids(link_ids: list[UUID]) -> dict[UUID, UUID]:
 
 
 async def get(account_id: UUID, link_id: UUID, settings: Settings) -> dict[str, Any]:
-    await sweep(settings, account_id=account_id)
+    await lifecycle.sweep(settings, account_id=account_id)
     row = await get_row(account_id, link_id)
     return serialise(row, settings, (await _record_ids([row["id"]])).get(row["id"]))
 
 
 async def list_for_project(account_id: UUID, project_id: UUID, tab: str, settings: Settings) -> list[dict]:
     await projects.get(account_id, project_id)
-    await sweep(settings, account_id=account_id)
+    await lifecycle.sweep(settings, account_id=account_id)
     rows = (
         await Link.select()
         .where(
@@ -168,7 +146,7 @@ async def list_for_project(account_id: UUID, project_id: UUID, tab: str, setting
 
 async def edit(account_id: UUID, link_id: UUID, settings: Settings, changes: dict[str, Any]) -> dict[str, Any]:
     """Rename a pending link, or override its context or topics. Other statuses answer invalid_status."""
-    await sweep(settings, account_id=account_id)
+    await lifecycle.sweep(settings, account_id=account_id)
     row = await get_row(account_id, link_id)
     values = {getattr(Link, key): value for key, value in changes.items()}
     if "topics" in changes:
@@ -185,93 +163,7 @@ async def edit(account_id: UUID, link_id: UUID, settings: Settings, changes: dic
     return await get(account_id, link_id, settings)
 
 
-async def _settle(row: dict[str, Any], charge: int, detail: str) -> None:
-    await wallet.settle(row["account"], row["id"], row["reserved_tokens"], charge, detail)
-
-
 async def cancel(account_id: UUID, link_id: UUID, settings: Settings) -> dict[str, Any]:
-    await sweep(settings, account_id=account_id)
-    row = await get_row(account_id, link_id)
-    async with transaction():
-        if not await _move(link_id, S.pending, S.cancelled):
-            raise InvalidStatus(f"Only a pending link can be cancelled; this one is {row['status']}.")
-        await _settle(row, 0, "link cancelled")
+    await lifecycle.sweep(settings, account_id=account_id)
+    await lifecycle.cancel(await get_row(account_id, link_id))
     return await get(account_id, link_id, settings)
-
-
-async def expire(row: dict[str, Any]) -> bool:
-    async with transaction():
-        if not await _move(row["id"], S.pending, S.expired):
-            return False
-        await _settle(row, 0, "link expired")
-    return True
-
-
-def minutes_used(started_at: datetime, completed_at: datetime, duration_minutes: int) -> int:
-    seconds = max(0.0, (aware(completed_at) - aware(started_at)).total_seconds())
-    return min(duration_minutes, max(1, math.ceil(seconds / 60)))
-
-
-async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime | None = None) -> bool:
-    """Complete an active interview: charge the minutes used, release the rest, write the record. At most once."""
-    now = now or utcnow()
-    async with transaction():
-        row = await Link.select().where(Link.id == link_id).first()
-        if row is None or row["status"] != S.active.value:
-            return False
-        completed_at = min(now, aware(row["ends_at"]))
-        minutes = minutes_used(row["started_at"], completed_at, row["duration_minutes"])
-        charge = minutes * settings.tokens_per_minute
-        if not await _move(
-            link_id,
-            S.active,
-            S.completed,
-            {
-                Link.completed_at: completed_at,
-                Link.completion_reason: reason,
-                Link.charged_tokens: min(charge, row["reserved_tokens"]),
-            },
-        ):
-            return False
-        await _settle(row, charge, f"interview completed ({minutes} min)")
-        await Record(
-            account=row["account"],
-            project=row["project"],
-            link=row["id"],
-            respondent_email=row["respondent_email"],
-            language=row["language"],
-            started_at=row["started_at"],
-            completed_at=completed_at,
-            duration_seconds=int((completed_at - aware(row["started_at"])).total_seconds()),
-        ).save()
-    return True
-
-
-async def refresh(row: dict[str, Any], settings: Settings, now: datetime | None = None) -> dict[str, Any]:
-    """Apply the clock to one link: expire it or close its abandoned interview if due; answer it as it is now."""
-    now = now or utcnow()
-    if row["status"] == S.pending.value and aware(row["expires_at"]) <= now:
-        await expire(row)
-    elif row["status"] == S.active.value and aware(row["ends_at"]) <= now - timedelta(
-        seconds=settings.interview_grace_seconds
-    ):
-        await complete(row["id"], "server", settings, now)
-    else:
-        return row
-    return await Link.select().where(Link.id == row["id"]).first()
-
-
-async def sweep(settings: Settings, account_id: UUID | None = None, now: datetime | None = None) -> int:
-    """Expire pending links past `expires_at`; complete active ones past `ends_at` plus the grace period."""
-    now = now or utcnow()
-    scope = (Link.account == account_id) if account_id else None
-    due_expiry = (Link.status == S.pending.value) & (Link.expires_at <= now)
-    due_end = (Link.status == S.active.value) & (
-        Link.ends_at <= now - timedelta(seconds=settings.interview_grace_seconds)
-    )
-    moved = 0
-    for row in await Link.select().where(due_expiry & scope if scope else due_expiry):
-        moved += await expire(row)
-    for row in await Link.select(Link.id).where(due_end & scope if scope else due_end):
-        moved += await complete(row["id"], "server", settings, now)
-    return moved

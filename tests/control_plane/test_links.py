@@ -153,7 +153,7 @@ async def test_edits_and_cancel_are_refused_once_the_link_is_not_pending(researc
 
 
 async def test_only_the_listed_transitions_exist():
-    from control_plane.links.services import TRANSITIONS
+    from control_plane.links.lifecycle import TRANSITIONS
     from control_plane.tables import LinkStatus as S
 
     assert set(TRANSITIONS) == {
@@ -161,4 +161,45 @@ async def test_only_the_listed_transitions_exist():
         (S.active, S.completed),
         (S.pending, S.expired),
         (S.pending, S.cancelled),
+    }
+
+
+async def test_only_the_lifecycle_module_changes_a_links_status():
+    from pathlib import Path
+
+    import control_plane
+
+    root = Path(control_plane.__file__).parent
+    writers = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "Link.status:" in path.read_text() or "_move(" in path.read_text()
+    )
+    assert writers == ["links/lifecycle.py"]
+
+
+async def test_reads_and_the_sweep_apply_the_same_clock(researcher, client, settings):
+    from control_plane.links import lifecycle
+
+    project = await researcher.project()
+    links = (await researcher.links(project["id"], count=4, duration_minutes=5))["links"]
+    now = utcnow()
+    grace = timedelta(seconds=settings.interview_grace_seconds)
+    for link in links[2:]:
+        await client.post(f"/api/interview/{token_of(link)}/join", json={"email": "r@example.com"})
+    await Link.update({Link.expires_at: now - timedelta(seconds=1)}).where(Link.id == links[0]["id"])
+    await Link.update({Link.ends_at: now - grace - timedelta(seconds=1)}).where(Link.id == links[2]["id"])
+    await Link.update({Link.ends_at: now - grace + timedelta(seconds=30)}).where(Link.id == links[3]["id"])
+    rows = {r["id"]: r for r in await Link.select().where(Link.project == project["id"])}
+    due = {str(i) for i, r in rows.items() if lifecycle.is_due(r, settings, now)}
+    assert due == {links[0]["id"], links[2]["id"]}
+    assert await lifecycle.sweep(settings, account_id=researcher.account_id, now=now) == 2
+    after = {
+        str(r["id"]): r["status"] for r in await Link.select(Link.id, Link.status).where(Link.project == project["id"])
+    }
+    assert after == {
+        links[0]["id"]: "expired",
+        links[1]["id"]: "pending",
+        links[2]["id"]: "completed",
+        links[3]["id"]: "active",
     }

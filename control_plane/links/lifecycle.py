@@ -1,0 +1,171 @@
+"""A link's life: the only table of allowed status transitions, the only code that moves a link, and its clock.
+
+Each transition is one conditional UPDATE (`WHERE status = <from>`) inside a transaction together with its token
+movement, so a double click, a retry or two concurrent requests move a link at most once, and nothing is
+half-written. The clock has two rules, written once in `CLOCK`: a pending link expires at `expires_at`, and an
+active interview nobody closed is completed by the server `INTERVIEW_GRACE_SECONDS` after `ends_at`. `refresh`
+applies them to one link as it is read; `sweep` finds every link they are due for.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from piccolo.columns import Column
+
+from control_plane.db import transaction
+from control_plane.errors import InvalidStatus
+from control_plane.settings import Settings
+from control_plane.tables import Link, LinkStatus, Record
+from control_plane.timeutil import aware, utcnow
+from control_plane.wallet import services as wallet
+
+log = logging.getLogger("control_plane.links")
+
+S = LinkStatus
+TRANSITIONS: dict[tuple[LinkStatus, LinkStatus], str] = {
+    (S.pending, S.active): "the respondent joined",
+    (S.active, S.completed): "the interview finished",
+    (S.pending, S.expired): "the link's validity ended",
+    (S.pending, S.cancelled): "the researcher cancelled it",
+}
+
+
+def allowed(old: LinkStatus, new: LinkStatus) -> bool:
+    return (old, new) in TRANSITIONS
+
+
+async def _move(link_id: UUID, old: LinkStatus, new: LinkStatus, values: dict | None = None) -> bool:
+    """Move one link from `old` to `new`; answer whether this call did it (False: it was not in `old`)."""
+    if not allowed(old, new):
+        raise InvalidStatus(f"A link cannot go from {old.value} to {new.value}.")
+    changes = {Link.status: new.value, **(values or {})}
+    moved = await Link.update(changes).where((Link.id == link_id) & (Link.status == old.value)).returning(Link.id)
+    if moved:
+        log.info("interview %s: %s -> %s (%s)", link_id, old.value, new.value, TRANSITIONS[(old, new)])
+    return bool(moved)
+
+
+async def _settle(row: dict[str, Any], charge: int, detail: str) -> None:
+    await wallet.settle(row["account"], row["id"], row["reserved_tokens"], charge, detail)
+
+
+async def start(row: dict[str, Any], email: str, research_goals: str, interview_guide: str) -> bool:
+    """The respondent's first join: start the clock and freeze the context. Answer whether this call started it."""
+    now = utcnow()
+    async with transaction():
+        return await _move(
+            row["id"],
+            S.pending,
+            S.active,
+            {
+                Link.respondent_email: email,
+                Link.started_at: now,
+                Link.ends_at: now + timedelta(minutes=row["duration_minutes"]),
+                Link.frozen_research_goals: research_goals,
+                Link.frozen_interview_guide: interview_guide,
+            },
+        )
+
+
+async def cancel(row: dict[str, Any]) -> None:
+    """The researcher cancels a pending link: its whole reservation is released."""
+    async with transaction():
+        if not await _move(row["id"], S.pending, S.cancelled):
+            raise InvalidStatus(f"Only a pending link can be cancelled; this one is {row['status']}.")
+        await _settle(row, 0, "link cancelled")
+
+
+async def expire(row: dict[str, Any]) -> bool:
+    async with transaction():
+        if not await _move(row["id"], S.pending, S.expired):
+            return False
+        await _settle(row, 0, "link expired")
+    return True
+
+
+def minutes_used(started_at: datetime, completed_at: datetime, duration_minutes: int) -> int:
+    seconds = max(0.0, (aware(completed_at) - aware(started_at)).total_seconds())
+    return min(duration_minutes, max(1, math.ceil(seconds / 60)))
+
+
+async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime | None = None) -> bool:
+    """Complete an active interview: charge the minutes used, release the rest, write the record. At most once."""
+    now = now or utcnow()
+    async with transaction():
+        row = await Link.select().where(Link.id == link_id).first()
+        if row is None or row["status"] != S.active.value:
+            return False
+        completed_at = min(now, aware(row["ends_at"]))
+        minutes = minutes_used(row["started_at"], completed_at, row["duration_minutes"])
+        charge = minutes * settings.tokens_per_minute
+        if not await _move(
+            link_id,
+            S.active,
+            S.completed,
+            {
+                Link.completed_at: completed_at,
+                Link.completion_reason: reason,
+                Link.charged_tokens: min(charge, row["reserved_tokens"]),
+            },
+        ):
+            return False
+        await _settle(row, charge, f"interview completed ({minutes} min)")
+        await Record(
+            account=row["account"],
+            project=row["project"],
+            link=row["id"],
+            respondent_email=row["respondent_email"],
+            language=row["language"],
+            started_at=row["started_at"],
+            completed_at=completed_at,
+            duration_seconds=int((completed_at - aware(row["started_at"])).total_seconds()),
+        ).save()
+    return True
+
+
+def clock(settings: Settings, now: datetime) -> dict[LinkStatus, tuple[Column, datetime]]:
+    """The clock's rules: for each status it acts on, the column holding the deadline and the latest deadline due."""
+    return {
+        S.pending: (Link.expires_at, now),
+        S.active: (Link.ends_at, now - timedelta(seconds=settings.interview_grace_seconds)),
+    }
+
+
+async def _apply(row: dict[str, Any], settings: Settings, now: datetime) -> bool:
+    if row["status"] == S.pending.value:
+        return await expire(row)
+    return await complete(row["id"], "server", settings, now)
+
+
+def is_due(row: dict[str, Any], settings: Settings, now: datetime) -> bool:
+    rule = clock(settings, now).get(S(row["status"]))
+    if rule is None:
+        return False
+    column, cutoff = rule
+    deadline = aware(row[column._meta.name])
+    return deadline is not None and deadline <= cutoff
+
+
+async def refresh(row: dict[str, Any], settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """Apply the clock to one link: expire it or close its abandoned interview if due; answer it as it is now."""
+    now = now or utcnow()
+    if not is_due(row, settings, now):
+        return row
+    await _apply(row, settings, now)
+    return await Link.select().where(Link.id == row["id"]).first()
+
+
+async def sweep(settings: Settings, account_id: UUID | None = None, now: datetime | None = None) -> int:
+    """Apply the clock to every link it is due for (of one account, when given); answer how many moved."""
+    now = now or utcnow()
+    moved = 0
+    for status, (column, cutoff) in clock(settings, now).items():
+        due = (Link.status == status.value) & (column <= cutoff)
+        for row in await Link.select().where(due & (Link.account == account_id) if account_id else due):
+            moved += await _apply(row, settings, now)
+    return moved
