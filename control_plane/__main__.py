@@ -51,13 +51,11 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_grant_tokens(args: argparse.Namespace) -> int:
     from control_plane.accounts.services import account_by_email
-    from control_plane.db import transaction
     from control_plane.wallet import services as wallet
 
     async def grant() -> dict:
         account = await account_by_email(args.email)
-        async with transaction():
-            await wallet.grant(account.id, args.amount, args.note)
+        await wallet.grant(account.id, args.amount, args.note)
         return await wallet.balance(account.id)
 
     balance = _run(grant())

@@ -2,7 +2,7 @@
 
 Each transition is one conditional UPDATE (`WHERE status = <from>`) inside a transaction together with its token
 movement, so a double click, a retry or two concurrent requests move a link at most once, and nothing is
-half-written. The clock has two rules, written once in `CLOCK`: a pending link expires at `expires_at`, and an
+half-written. The clock has two rules, written once in `clock()`: a pending link expires at `expires_at`, and an
 active interview nobody closed is completed by the server `INTERVIEW_GRACE_SECONDS` after `ends_at`. `refresh`
 applies them to one link as it is read; `sweep` finds every link they are due for.
 """

@@ -1,8 +1,9 @@
 """The wallet: the only writer of balances and of the append-only ledger.
 
-Each movement is one conditional UPDATE of the account row plus one ledger entry, and must run inside the caller's
-transaction (`control_plane.db.transaction`). The UPDATE's WHERE clause is what keeps two concurrent requests from
-spending the same tokens: the database applies it atomically, on SQLite and PostgreSQL alike. So
+Each movement is one conditional UPDATE of the account row plus one ledger entry, in one transaction: the movement
+opens its own, which joins the caller's when there is one (so a link created or completed together with its tokens
+is still all-or-nothing) and stands alone when there is not. The UPDATE's WHERE clause is what keeps two concurrent
+requests from spending the same tokens: the database applies it atomically, on SQLite and PostgreSQL alike. So
 `available + reserved + spent == granted` holds after any sequence of calls.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from control_plane.db import transaction
 from control_plane.errors import InsufficientTokens, InvalidInput
 from control_plane.tables import Account, LedgerEntry, LedgerKind
 
@@ -22,44 +24,47 @@ async def _entry(account_id: UUID, kind: LedgerKind, amount: int, detail: str, l
 async def grant(account_id: UUID, amount: int, detail: str) -> None:
     if amount <= 0:
         raise InvalidInput("amount: grant a positive number of tokens")
-    await Account.update(
-        {Account.granted: Account.granted + amount, Account.available: Account.available + amount}
-    ).where(Account.id == account_id)
-    await _entry(account_id, LedgerKind.grant, amount, detail, None, None)
+    async with transaction():
+        await Account.update(
+            {Account.granted: Account.granted + amount, Account.available: Account.available + amount}
+        ).where(Account.id == account_id)
+        await _entry(account_id, LedgerKind.grant, amount, detail, None, None)
 
 
 async def reserve(account_id: UUID, amount: int, detail: str) -> None:
     """Move `amount` from available to reserved, or raise InsufficientTokens and move nothing."""
     if amount <= 0:
         return
-    moved = (
-        await Account.update(
-            {Account.available: Account.available - amount, Account.reserved: Account.reserved + amount}
+    async with transaction():
+        moved = (
+            await Account.update(
+                {Account.available: Account.available - amount, Account.reserved: Account.reserved + amount}
+            )
+            .where((Account.id == account_id) & (Account.available >= amount))
+            .returning(Account.id)
         )
-        .where((Account.id == account_id) & (Account.available >= amount))
-        .returning(Account.id)
-    )
-    if not moved:
-        available = await Account.select(Account.available).where(Account.id == account_id).first()
-        raise InsufficientTokens(required=amount, available=available["available"] if available else 0)
-    await _entry(account_id, LedgerKind.reserve, amount, detail, None, None)
+        if not moved:
+            available = await Account.select(Account.available).where(Account.id == account_id).first()
+            raise InsufficientTokens(required=amount, available=available["available"] if available else 0)
+        await _entry(account_id, LedgerKind.reserve, amount, detail, None, None)
 
 
 async def settle(account_id: UUID, link_id: UUID, reserved: int, charge: int, detail: str) -> None:
     """End a link's reservation: charge `charge` of it and release the rest. Runs once per link (ledger keys)."""
     charge = max(0, min(charge, reserved))
     release = reserved - charge
-    await Account.update(
-        {
-            Account.reserved: Account.reserved - reserved,
-            Account.spent: Account.spent + charge,
-            Account.available: Account.available + release,
-        }
-    ).where(Account.id == account_id)
-    if charge:
-        await _entry(account_id, LedgerKind.charge, charge, detail, link_id, f"charge:{link_id}")
-    if release:
-        await _entry(account_id, LedgerKind.release, release, detail, link_id, f"release:{link_id}")
+    async with transaction():
+        await Account.update(
+            {
+                Account.reserved: Account.reserved - reserved,
+                Account.spent: Account.spent + charge,
+                Account.available: Account.available + release,
+            }
+        ).where(Account.id == account_id)
+        if charge:
+            await _entry(account_id, LedgerKind.charge, charge, detail, link_id, f"charge:{link_id}")
+        if release:
+            await _entry(account_id, LedgerKind.release, release, detail, link_id, f"release:{link_id}")
 
 
 async def balance(account_id: UUID) -> dict[str, int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from control_plane.tables import Account, LedgerEntry
 from tests.control_plane.conftest import token_of
 
@@ -65,3 +67,18 @@ async def test_operator_grant_adds_to_the_balance(researcher):
 async def test_balances_live_only_on_the_account_row(researcher):
     row = await Account.select(Account.granted).where(Account.id == researcher.account_id).first()
     assert row["granted"] == 600
+
+
+async def test_a_movement_without_a_callers_transaction_is_still_all_or_nothing(researcher):
+    from uuid import UUID
+
+    from control_plane.wallet import services as wallet
+
+    link = await researcher.link(duration_minutes=10)
+    account, link_id = UUID(researcher.account_id), UUID(link["id"])
+    await wallet.settle(account, link_id, 10, 4, "first settlement")
+    before = await assert_invariant(researcher)
+    # The same link's charge again: the ledger's unique key refuses it, so the balance must not move either.
+    with pytest.raises(Exception):  # noqa: B017 - the database's own unique-violation error, which differs by engine
+        await wallet.settle(account, link_id, 10, 4, "settled twice")
+    assert await assert_invariant(researcher) == before
