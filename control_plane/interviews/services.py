@@ -16,7 +16,6 @@ from uuid import UUID
 from control_plane import livekit
 from control_plane.accounts.services import normalise_email
 from control_plane.auth import same_secret
-from control_plane.db import transaction
 from control_plane.errors import EmailMismatch, InvalidStatus, LinkGone, NotFound, TurnConflict
 from control_plane.links import lifecycle
 from control_plane.projects import services as projects
@@ -168,25 +167,11 @@ async def put_turn(
     if row["status"] not in (LinkStatus.active.value, LinkStatus.completed.value):
         raise LinkGone(row["status"])
     key = f"{row['id']}:{seq}"
-    try:
-        async with transaction():
-            existing = await Turn.select(Turn.speaker, Turn.text).where(Turn.key == key).first()
-            if existing is None:
-                await Turn(
-                    link=row["id"],
-                    key=key,
-                    seq=seq,
-                    speaker=speaker,
-                    text=text,
-                    started_at=started_at,
-                    ended_at=ended_at,
-                ).save()
-                return True
-    except Exception:
-        # A concurrent post of the same seq won the unique key; compare with what it stored.
-        existing = await Turn.select(Turn.speaker, Turn.text).where(Turn.key == key).first()
-        if existing is None:
-            raise
+    turn = Turn(link=row["id"], key=key, seq=seq, speaker=speaker, text=text, started_at=started_at, ended_at=ended_at)
+    # The unique key decides between concurrent posts of one seq: one inserts, the others insert nothing.
+    if await Turn.insert(turn).on_conflict(target=Turn.key, action="DO NOTHING").returning(Turn.id):
+        return True
+    existing = await Turn.select(Turn.speaker, Turn.text).where(Turn.key == key).first()
     if existing["speaker"] != speaker or existing["text"] != text:
         raise TurnConflict()
     return False

@@ -239,3 +239,19 @@ async def test_agent_completion_is_idempotent_and_charges_once(researcher, clien
     assert [e["kind"] for e in ledger].count("charge") == 1
     bad = await client.post(url, json={"reason": "bored"}, headers=auth)
     assert bad.status_code == 422
+
+
+async def test_concurrent_different_turns_under_one_seq_store_one_and_refuse_the_rest(researcher, client, settings):
+    link, auth = await _started(researcher, client, settings)
+    url = f"/api/agent/interviews/{link['id']}/turns/1"
+    answers = await asyncio.gather(
+        *(client.put(url, json=_turn(1, text=f"version {i % 2}"), headers=auth) for i in range(10))
+    )
+    created = [a for a in answers if a.status_code == 200 and a.json()["created"]]
+    assert len(created) == 1
+    stored = (await client.get(f"/api/agent/interviews/{link['id']}", headers=auth)).json()["turns"]
+    assert len(stored) == 1
+    refused = [a for a in answers if a.status_code == 409]
+    assert {a.json()["code"] for a in refused} == {"turn_conflict"}
+    assert len(refused) == 5  # the five posts whose text differs from the stored one
+    assert len(refused) + sum(a.status_code == 200 for a in answers) == 10
