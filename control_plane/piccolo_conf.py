@@ -9,6 +9,7 @@ from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
+from control_plane.db import SQLite
 from control_plane.settings import load_settings
 
 
@@ -16,8 +17,8 @@ def engine_for(url: str) -> SQLiteEngine | PostgresEngine:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        # A writer waits for the lock instead of failing at once when requests run concurrently.
-        return SQLiteEngine(path=str(path), timeout=30)
+        # WAL, a busy timeout and immediate transactions: see control_plane/db.py.
+        return SQLite(path=str(path), timeout=30)
     return PostgresEngine(config={"dsn": url})
 
 
