@@ -43,8 +43,9 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     password = args.password or getpass.getpass("Password (at least 8 characters): ")
-    account, api_key = _run(create_account(args.email, password, settings.starter_tokens))
-    print(f"Created account {account['email']} ({account['account_id']}) with {settings.starter_tokens} tokens.")
+    account = _run(create_account(args.email, password, settings.starter_tokens))
+    api_key = account.api_key
+    print(f"Created account {account.email} ({account.account_id}) with {settings.starter_tokens} tokens.")
     print(f"API key (shown once): {api_key}")
     return 0
 
@@ -53,13 +54,13 @@ def cmd_grant_tokens(args: argparse.Namespace) -> int:
     from control_plane.accounts.services import account_by_email
     from control_plane.wallet import services as wallet
 
-    async def grant() -> dict:
+    async def grant():
         account = await account_by_email(args.email)
         await wallet.grant(account.id, args.amount, args.note)
         return await wallet.balance(account.id)
 
     balance = _run(grant())
-    print(f"Granted {args.amount} tokens to {args.email}; available now {balance['available']}.")
+    print(f"Granted {args.amount} tokens to {args.email}; available now {balance.available}.")
     return 0
 
 

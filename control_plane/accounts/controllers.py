@@ -7,7 +7,7 @@ from litestar.datastructures import Cookie
 from litestar.di import Provide
 
 from control_plane.accounts import services
-from control_plane.accounts.schemas import Credentials
+from control_plane.accounts.schemas import AccountOut, Credentials, SignedOut, SignedUp
 from control_plane.accounts.services import Principal
 from control_plane.accounts.signin_limits import SignInLimits
 from control_plane.auth import CSRF_COOKIE, SESSION_COOKIE, check_csrf, provide_principal
@@ -24,17 +24,17 @@ def _session_cookies(token: str, csrf: str, secure: bool) -> list[Cookie]:
 
 
 @post("/api/auth/signup", status_code=201)
-async def signup(data: Credentials, settings: Settings) -> Response:
+async def signup(data: Credentials, settings: Settings) -> Response[SignedUp]:
     if not settings.allow_signup:
         raise SignupClosed()
-    account, api_key = await services.create_account(data.email, data.password, settings.starter_tokens)
-    token, csrf = await services.open_session(await services.account_by_email(account["email"]))
+    account = await services.create_account(data.email, data.password, settings.starter_tokens)
+    token, csrf = await services.open_session(await services.account_by_email(account.email))
     secure = settings.public_base_url.startswith("https://")
-    return Response({**account, "api_key": api_key}, status_code=201, cookies=_session_cookies(token, csrf, secure))
+    return Response(account, status_code=201, cookies=_session_cookies(token, csrf, secure))
 
 
 @post("/api/auth/login", status_code=200)
-async def login(data: Credentials, request: Request, settings: Settings) -> Response:
+async def login(data: Credentials, request: Request, settings: Settings) -> Response[AccountOut]:
     limits: SignInLimits = request.app.state.signin_limits
     address = request.client.host if request.client else "unknown"
     await limits.check(data.email, address)
@@ -46,12 +46,12 @@ async def login(data: Credentials, request: Request, settings: Settings) -> Resp
     await limits.succeeded(data.email)
     token, csrf = await services.open_session(account)
     secure = settings.public_base_url.startswith("https://")
-    body = {"account_id": str(account.id), "email": account.email}
+    body = AccountOut(account_id=account.id, email=account.email)
     return Response(body, cookies=_session_cookies(token, csrf, secure))
 
 
 @post("/api/auth/logout", status_code=200)
-async def logout(request: Request) -> Response:
+async def logout(request: Request) -> Response[SignedOut]:
     """End the cookie's session; like every cookie-authenticated change it needs the CSRF token, so another site
     cannot sign a researcher out. Without a live session there is nothing to end, and the answer is the same."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -59,15 +59,15 @@ async def logout(request: Request) -> Response:
     if principal is not None:
         check_csrf(request, principal)
         await services.close_session(token)
-    response = Response({"signed_out": True})
+    response = Response(SignedOut(signed_out=True))
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
     return response
 
 
 @get("/api/auth/me", dependencies={"principal": Provide(provide_principal)})
-async def me(principal: Principal) -> dict:
-    return {"account_id": str(principal.account_id), "email": principal.email}
+async def me(principal: Principal) -> AccountOut:
+    return AccountOut(account_id=principal.account_id, email=principal.email)
 
 
 routes = [signup, login, logout, me]

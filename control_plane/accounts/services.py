@@ -12,9 +12,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
+from control_plane.accounts.schemas import SignedUp
 from control_plane.db import transaction
 from control_plane.errors import EmailTaken, InvalidInput, NotFound, Unauthorized
 from control_plane.tables import Account, Session
@@ -69,7 +69,7 @@ def check_password(password: str) -> str:
     return password
 
 
-async def create_account(email: str, password: str, starter_tokens: int) -> tuple[dict[str, Any], str]:
+async def create_account(email: str, password: str, starter_tokens: int) -> SignedUp:
     """Create an account with its starter grant; answer the row and the API key (shown once)."""
     email = normalise_email(email)
     check_password(password)
@@ -82,7 +82,7 @@ async def create_account(email: str, password: str, starter_tokens: int) -> tupl
         await account.save()
         if starter_tokens:
             await wallet.grant(account.id, starter_tokens, "starter tokens")
-    return {"account_id": str(account.id), "email": email}, api_key
+    return SignedUp(account_id=account.id, email=email, api_key=api_key)
 
 
 async def account_by_email(email: str) -> Account:

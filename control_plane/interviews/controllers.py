@@ -7,7 +7,18 @@ from litestar.di import Provide
 
 from control_plane.errors import Unauthorized
 from control_plane.interviews import services
-from control_plane.interviews.schemas import Completion, RespondentEmail, Seq, TurnIn
+from control_plane.interviews.schemas import (
+    AgentInterview,
+    Completion,
+    CompletionState,
+    LeftInterview,
+    PublicInterview,
+    RespondentEmail,
+    RoomAccess,
+    Seq,
+    TurnIn,
+    TurnStored,
+)
 from control_plane.links import lifecycle
 from control_plane.settings import Settings
 
@@ -15,22 +26,22 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @get("/api/interview/{token:str}")
-async def public_view(token: str, settings: Settings) -> Response:
+async def public_view(token: str, settings: Settings) -> Response[PublicInterview]:
     return Response(await services.public_view(token, settings), headers=NO_STORE)
 
 
 @post("/api/interview/{token:str}/join", status_code=200)
-async def join(token: str, data: RespondentEmail, request: Request, settings: Settings) -> Response:
+async def join(token: str, data: RespondentEmail, request: Request, settings: Settings) -> Response[RoomAccess]:
     answer, started = await services.join(token, data.email, settings)
     if started:
-        request.app.state.dispatcher.dispatch(answer["interview_id"])
+        request.app.state.dispatcher.dispatch(answer.interview_id)
     return Response(answer, headers=NO_STORE)
 
 
 @post("/api/interview/{token:str}/leave", status_code=200)
-async def leave(token: str, data: RespondentEmail, request: Request, settings: Settings) -> dict:
+async def leave(token: str, data: RespondentEmail, request: Request, settings: Settings) -> LeftInterview:
     answer = await services.leave(token, data.email, settings)
-    request.app.state.dispatcher.interview_ended(answer["interview_id"])
+    request.app.state.dispatcher.interview_ended(answer.interview_id)
     return answer
 
 
@@ -45,18 +56,18 @@ agent_deps = {"interview": Provide(provide_interview)}
 
 
 @get("/api/agent/interviews/{interview_id:str}", dependencies=agent_deps)
-async def agent_config(interview: dict) -> Response:
+async def agent_config(interview: dict) -> Response[AgentInterview]:
     return Response(await services.agent_config(interview), headers=NO_STORE)
 
 
 @put("/api/agent/interviews/{interview_id:str}/turns/{seq:int}", dependencies=agent_deps)
-async def agent_turn(interview: dict, seq: Seq, data: TurnIn) -> dict:
+async def agent_turn(interview: dict, seq: Seq, data: TurnIn) -> TurnStored:
     created = await services.put_turn(interview, seq, data.speaker, data.text, data.started_at, data.ended_at)
-    return {"seq": seq, "created": created}
+    return TurnStored(seq=seq, created=created)
 
 
 @post("/api/agent/interviews/{interview_id:str}/complete", dependencies=agent_deps, status_code=200)
-async def agent_complete(interview: dict, data: Completion, request: Request, settings: Settings) -> dict:
+async def agent_complete(interview: dict, data: Completion, request: Request, settings: Settings) -> CompletionState:
     await lifecycle.complete(interview["id"], data.reason, settings)
     request.app.state.dispatcher.interview_ended(interview["id"])
     return await services.completion_state(interview["id"])

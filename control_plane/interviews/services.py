@@ -17,11 +17,19 @@ from control_plane import livekit
 from control_plane.accounts.services import normalise_email
 from control_plane.auth import same_secret
 from control_plane.errors import EmailMismatch, InvalidStatus, LinkGone, NotFound, TurnConflict
+from control_plane.interviews.schemas import (
+    AgentInterview,
+    CompletionState,
+    LeftInterview,
+    PublicInterview,
+    RoomAccess,
+    TranscriptTurn,
+)
 from control_plane.links import lifecycle
 from control_plane.projects import services as projects
 from control_plane.settings import Settings
 from control_plane.tables import Link, LinkStatus, Turn
-from control_plane.timeutil import aware, iso
+from control_plane.timeutil import aware
 
 log = logging.getLogger("control_plane.interviews")
 
@@ -46,19 +54,19 @@ def _usable(row: dict[str, Any]) -> None:
         raise LinkGone(row["status"])
 
 
-async def public_view(token: str, settings: Settings) -> dict[str, Any]:
+async def public_view(token: str, settings: Settings) -> PublicInterview:
     row = await _by_token(token, settings)
     _usable(row)
-    return {
-        "status": row["status"],
-        "duration_minutes": row["duration_minutes"],
-        "language": row["language"],
-        "topics": json.loads(row["topics"]),
-        "ends_at": aware(row["ends_at"]),
-    }
+    return PublicInterview(
+        status=row["status"],
+        duration_minutes=row["duration_minutes"],
+        language=row["language"],
+        topics=json.loads(row["topics"]),
+        ends_at=aware(row["ends_at"]),
+    )
 
 
-async def join(token: str, email: str, settings: Settings) -> tuple[dict[str, Any], bool]:
+async def join(token: str, email: str, settings: Settings) -> tuple[RoomAccess, bool]:
     """Join (or rejoin) the interview; answer the room credentials and whether this join started it."""
     email = normalise_email(email)
     row = await _by_token(token, settings)
@@ -69,26 +77,26 @@ async def join(token: str, email: str, settings: Settings) -> tuple[dict[str, An
         started = await lifecycle.start(
             row,
             email,
-            row["research_goals"] or project["research_goals"],
-            row["interview_guide"] or project["interview_guide"],
+            row["research_goals"] or project.research_goals,
+            row["interview_guide"] or project.interview_guide,
         )
         row = await Link.select().where(Link.id == row["id"]).first()
         _usable(row)
     if row["respondent_email"] != email:
         raise EmailMismatch()
     ends_at = aware(row["ends_at"])
-    answer = {
-        "livekit_url": settings.livekit_url,
-        "token": livekit.room_token(settings, row["id"], ends_at),
-        "room": livekit.room_name(row["id"]),
-        "identity": livekit.respondent_identity(row["id"]),
-        "ends_at": ends_at,
-        "interview_id": str(row["id"]),
-    }
+    answer = RoomAccess(
+        livekit_url=settings.livekit_url,
+        token=livekit.room_token(settings, row["id"], ends_at),
+        room=livekit.room_name(row["id"]),
+        identity=livekit.respondent_identity(row["id"]),
+        ends_at=ends_at,
+        interview_id=row["id"],
+    )
     return answer, started
 
 
-async def leave(token: str, email: str, settings: Settings) -> dict[str, Any]:
+async def leave(token: str, email: str, settings: Settings) -> LeftInterview:
     email = normalise_email(email)
     row = await _row_by_token(token)
     if row["respondent_email"] is not None and row["respondent_email"] != email:
@@ -98,7 +106,7 @@ async def leave(token: str, email: str, settings: Settings) -> dict[str, Any]:
     elif row["status"] != LinkStatus.completed.value:
         raise InvalidStatus(f"Only an interview in progress can be left; this link is {row['status']}.")
     row = await Link.select(Link.id, Link.status, Link.completed_at).where(Link.id == row["id"]).first()
-    return {"interview_id": str(row["id"]), "status": row["status"], "completed_at": aware(row["completed_at"])}
+    return LeftInterview(interview_id=row["id"], status=row["status"], completed_at=aware(row["completed_at"]))
 
 
 # The agent's side.
@@ -118,18 +126,18 @@ async def for_agent(interview_id: str, key: str, settings: Settings) -> dict[str
     return row
 
 
-async def completion_state(link_id: UUID) -> dict[str, Any]:
+async def completion_state(link_id: UUID) -> CompletionState:
     row = (
         await Link.select(Link.id, Link.status, Link.completed_at, Link.completion_reason)
         .where(Link.id == link_id)
         .first()
     )
-    return {
-        "interview_id": str(row["id"]),
-        "status": row["status"],
-        "completed_at": aware(row["completed_at"]),
-        "completion_reason": row["completion_reason"],
-    }
+    return CompletionState(
+        interview_id=row["id"],
+        status=row["status"],
+        completed_at=aware(row["completed_at"]),
+        completion_reason=row["completion_reason"],
+    )
 
 
 async def turns_of(link_id: UUID) -> list[dict[str, Any]]:
@@ -141,23 +149,21 @@ async def turns_of(link_id: UUID) -> list[dict[str, Any]]:
     return [{**r, "started_at": aware(r["started_at"]), "ended_at": aware(r["ended_at"])} for r in rows]
 
 
-async def agent_config(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "interview_id": str(row["id"]),
-        "room": livekit.room_name(row["id"]),
-        "status": row["status"],
-        "research_goals": row["frozen_research_goals"],
-        "interview_guide": row["frozen_interview_guide"],
-        "topics": json.loads(row["topics"]),
-        "language": row["language"],
-        "voice": row["voice"],
-        "duration_minutes": row["duration_minutes"],
-        "started_at": iso(row["started_at"]),
-        "ends_at": iso(row["ends_at"]),
-        "turns": [
-            {**t, "started_at": iso(t["started_at"]), "ended_at": iso(t["ended_at"])} for t in await turns_of(row["id"])
-        ],
-    }
+async def agent_config(row: dict[str, Any]) -> AgentInterview:
+    return AgentInterview(
+        interview_id=row["id"],
+        room=livekit.room_name(row["id"]),
+        status=row["status"],
+        research_goals=row["frozen_research_goals"],
+        interview_guide=row["frozen_interview_guide"],
+        topics=json.loads(row["topics"]),
+        language=row["language"],
+        voice=row["voice"],
+        duration_minutes=row["duration_minutes"],
+        started_at=aware(row["started_at"]),
+        ends_at=aware(row["ends_at"]),
+        turns=[TranscriptTurn(**t) for t in await turns_of(row["id"])],
+    )
 
 
 async def put_turn(

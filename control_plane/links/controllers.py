@@ -7,7 +7,7 @@ from litestar import Controller, get, patch, post
 
 from control_plane.accounts.services import Principal
 from control_plane.links import services
-from control_plane.links.schemas import LinkChanges, NewLinks
+from control_plane.links.schemas import CreatedLinks, LinkChanges, LinkOut, NewLinks
 from control_plane.settings import Settings
 
 
@@ -15,8 +15,8 @@ class ProjectLinksController(Controller):
     path = "/api/projects/{project_id:uuid}/links"
 
     @post("/", status_code=201)
-    async def create(self, project_id: UUID, data: NewLinks, principal: Principal, settings: Settings) -> dict:
-        created, reserved = await services.create_batch(
+    async def create(self, project_id: UUID, data: NewLinks, principal: Principal, settings: Settings) -> CreatedLinks:
+        return await services.create_batch(
             principal.account_id,
             project_id,
             settings,
@@ -28,7 +28,6 @@ class ProjectLinksController(Controller):
             topics=[t.strip() for t in data.topics],
             name=data.name.strip() if data.name else None,
         )
-        return {"links": created, "reserved_tokens": reserved}
 
     @get("/")
     async def list(
@@ -37,7 +36,7 @@ class ProjectLinksController(Controller):
         principal: Principal,
         settings: Settings,
         tab: Literal["active", "completed", "archived"] = "active",
-    ) -> list[dict]:
+    ) -> list[LinkOut]:
         return await services.list_for_project(principal.account_id, project_id, tab, settings)
 
 
@@ -45,13 +44,13 @@ class LinkController(Controller):
     path = "/api/links/{link_id:uuid}"
 
     @get("/")
-    async def get(self, link_id: UUID, principal: Principal, settings: Settings) -> dict:
+    async def get(self, link_id: UUID, principal: Principal, settings: Settings) -> LinkOut:
         return await services.get(principal.account_id, link_id, settings)
 
     @patch("/")
-    async def edit(self, link_id: UUID, data: LinkChanges, principal: Principal, settings: Settings) -> dict:
+    async def edit(self, link_id: UUID, data: LinkChanges, principal: Principal, settings: Settings) -> LinkOut:
         return await services.edit(principal.account_id, link_id, settings, data.changes())
 
     @post("/cancel", status_code=200)
-    async def cancel(self, link_id: UUID, principal: Principal, settings: Settings) -> dict:
+    async def cancel(self, link_id: UUID, principal: Principal, settings: Settings) -> LinkOut:
         return await services.cancel(principal.account_id, link_id, settings)

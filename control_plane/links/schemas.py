@@ -1,6 +1,8 @@
-"""Request bodies of the link endpoints; the numbers' limits are the product's (PRODUCT.md, Interview links)."""
+"""Request and response bodies of the link endpoints; the numbers' limits are the product's (PRODUCT.md, Interview links)."""
 
+from datetime import datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
 import msgspec
 
@@ -29,3 +31,32 @@ class LinkChanges(msgspec.Struct, forbid_unknown_fields=True):
 
     def changes(self) -> dict:
         return {f: getattr(self, f) for f in self.__struct_fields__ if getattr(self, f) is not msgspec.UNSET}
+
+
+class LinkOut(msgspec.Struct):
+    id: UUID
+    project_id: UUID
+    name: str
+    url: str
+    status: Literal["pending", "active", "completed", "expired", "cancelled"]
+    duration_minutes: int
+    expires_at: datetime
+    voice: str
+    language: str
+    topics: list[str]
+    research_goals: str | None
+    interview_guide: str | None
+    respondent_email: str | None
+    started_at: datetime | None
+    ends_at: datetime | None
+    completed_at: datetime | None
+    completion_reason: str | None
+    reserved_tokens: int
+    charged_tokens: int
+    record_id: UUID | None
+    created_at: datetime
+
+
+class CreatedLinks(msgspec.Struct):
+    links: list[LinkOut]
+    reserved_tokens: int

@@ -16,6 +16,7 @@ from uuid import UUID
 from control_plane.db import transaction
 from control_plane.errors import ContextMissing, InvalidStatus, NotFound, UnknownVoice
 from control_plane.links import lifecycle
+from control_plane.links.schemas import CreatedLinks, LinkOut
 from control_plane.projects import services as projects
 from control_plane.settings import Settings
 from control_plane.tables import Link, LinkStatus, Record
@@ -36,30 +37,30 @@ def interview_url(settings: Settings, token: str) -> str:
     return f"{settings.public_base_url}/interview/{token}"
 
 
-def serialise(row: dict[str, Any], settings: Settings, record_id: UUID | None = None) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "project_id": str(row["project"]),
-        "name": row["name"],
-        "url": interview_url(settings, row["token"]),
-        "status": row["status"],
-        "duration_minutes": row["duration_minutes"],
-        "expires_at": aware(row["expires_at"]),
-        "voice": row["voice"],
-        "language": row["language"],
-        "topics": json.loads(row["topics"]),
-        "research_goals": row["research_goals"],
-        "interview_guide": row["interview_guide"],
-        "respondent_email": row["respondent_email"],
-        "started_at": aware(row["started_at"]),
-        "ends_at": aware(row["ends_at"]),
-        "completed_at": aware(row["completed_at"]),
-        "completion_reason": row["completion_reason"],
-        "reserved_tokens": row["reserved_tokens"],
-        "charged_tokens": row["charged_tokens"],
-        "record_id": str(record_id) if record_id else None,
-        "created_at": aware(row["created_at"]),
-    }
+def serialise(row: dict[str, Any], settings: Settings, record_id: UUID | None = None) -> LinkOut:
+    return LinkOut(
+        id=row["id"],
+        project_id=row["project"],
+        name=row["name"],
+        url=interview_url(settings, row["token"]),
+        status=row["status"],
+        duration_minutes=row["duration_minutes"],
+        expires_at=aware(row["expires_at"]),
+        voice=row["voice"],
+        language=row["language"],
+        topics=json.loads(row["topics"]),
+        research_goals=row["research_goals"],
+        interview_guide=row["interview_guide"],
+        respondent_email=row["respondent_email"],
+        started_at=aware(row["started_at"]),
+        ends_at=aware(row["ends_at"]),
+        completed_at=aware(row["completed_at"]),
+        completion_reason=row["completion_reason"],
+        reserved_tokens=row["reserved_tokens"],
+        charged_tokens=row["charged_tokens"],
+        record_id=record_id,
+        created_at=aware(row["created_at"]),
+    )
 
 
 async def create_batch(
@@ -74,9 +75,9 @@ async def create_batch(
     language: str,
     topics: list[str],
     name: str | None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> CreatedLinks:
     project = await projects.get(account_id, project_id)
-    if not project["research_goals"].strip() or not project["interview_guide"].strip():
+    if not project.research_goals.strip() or not project.interview_guide.strip():
         raise ContextMissing()
     if voice not in settings.voices:
         raise UnknownVoice(f"voice: {voice!r} is not one of {', '.join(settings.voices)}")
@@ -105,7 +106,7 @@ async def create_batch(
         await Link.insert(*rows)
     log.info("project %s: created %d link(s), reserved %d tokens", project_id, count, total)
     created = [await get_row(account_id, r.id) for r in rows]
-    return [serialise(r, settings) for r in created], total
+    return CreatedLinks(links=[serialise(r, settings) for r in created], reserved_tokens=total)
 
 
 async def get_row(account_id: UUID, link_id: UUID) -> dict[str, Any]:
@@ -122,13 +123,13 @@ async def _record_ids(link_ids: list[UUID]) -> dict[UUID, UUID]:
     return {r["link"]: r["id"] for r in rows}
 
 
-async def get(account_id: UUID, link_id: UUID, settings: Settings) -> dict[str, Any]:
+async def get(account_id: UUID, link_id: UUID, settings: Settings) -> LinkOut:
     await lifecycle.sweep(settings, account_id=account_id)
     row = await get_row(account_id, link_id)
     return serialise(row, settings, (await _record_ids([row["id"]])).get(row["id"]))
 
 
-async def list_for_project(account_id: UUID, project_id: UUID, tab: str, settings: Settings) -> list[dict]:
+async def list_for_project(account_id: UUID, project_id: UUID, tab: str, settings: Settings) -> list[LinkOut]:
     await projects.get(account_id, project_id)
     await lifecycle.sweep(settings, account_id=account_id)
     rows = (
@@ -144,7 +145,7 @@ async def list_for_project(account_id: UUID, project_id: UUID, tab: str, setting
     return [serialise(r, settings, records.get(r["id"])) for r in rows]
 
 
-async def edit(account_id: UUID, link_id: UUID, settings: Settings, changes: dict[str, Any]) -> dict[str, Any]:
+async def edit(account_id: UUID, link_id: UUID, settings: Settings, changes: dict[str, Any]) -> LinkOut:
     """Rename a pending link, or override its context or topics. Other statuses answer invalid_status."""
     await lifecycle.sweep(settings, account_id=account_id)
     row = await get_row(account_id, link_id)
@@ -163,7 +164,7 @@ async def edit(account_id: UUID, link_id: UUID, settings: Settings, changes: dic
     return await get(account_id, link_id, settings)
 
 
-async def cancel(account_id: UUID, link_id: UUID, settings: Settings) -> dict[str, Any]:
+async def cancel(account_id: UUID, link_id: UUID, settings: Settings) -> LinkOut:
     await lifecycle.sweep(settings, account_id=account_id)
     await lifecycle.cancel(await get_row(account_id, link_id))
     return await get(account_id, link_id, settings)

@@ -6,28 +6,28 @@ from litestar import Controller, get, patch, post, put
 
 from control_plane.accounts.services import Principal
 from control_plane.projects import services
-from control_plane.projects.schemas import NewProject, ProjectContext
+from control_plane.projects.schemas import NewProject, ProjectContext, ProjectOut
 
 
 class ProjectController(Controller):
     path = "/api/projects"
 
     @post("/", status_code=201)
-    async def create(self, data: NewProject, principal: Principal) -> dict:
+    async def create(self, data: NewProject, principal: Principal) -> ProjectOut:
         return await services.create(principal.account_id, data.name.strip() or "Untitled project")
 
     @get("/")
-    async def list(self, principal: Principal) -> list[dict]:
+    async def list(self, principal: Principal) -> list[ProjectOut]:
         return await services.list_for(principal.account_id)
 
     @get("/{project_id:uuid}")
-    async def get(self, project_id: UUID, principal: Principal) -> dict:
+    async def get(self, project_id: UUID, principal: Principal) -> ProjectOut:
         return await services.get(principal.account_id, project_id)
 
     @patch("/{project_id:uuid}")
-    async def rename(self, project_id: UUID, data: NewProject, principal: Principal) -> dict:
+    async def rename(self, project_id: UUID, data: NewProject, principal: Principal) -> ProjectOut:
         return await services.rename(principal.account_id, project_id, data.name.strip() or "Untitled project")
 
     @put("/{project_id:uuid}/context")
-    async def set_context(self, project_id: UUID, data: ProjectContext, principal: Principal) -> dict:
+    async def set_context(self, project_id: UUID, data: ProjectContext, principal: Principal) -> ProjectOut:
         return await services.set_context(principal.account_id, project_id, data.research_goals, data.interview_guide)

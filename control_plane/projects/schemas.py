@@ -1,6 +1,8 @@
-"""Request bodies of the project endpoints."""
+"""Request and response bodies of the project endpoints."""
 
+from datetime import datetime
 from typing import Annotated
+from uuid import UUID
 
 import msgspec
 
@@ -16,3 +18,11 @@ class NewProject(msgspec.Struct, forbid_unknown_fields=True):
 class ProjectContext(msgspec.Struct, forbid_unknown_fields=True):
     research_goals: ContextText
     interview_guide: ContextText
+
+
+class ProjectOut(msgspec.Struct):
+    id: UUID
+    name: str
+    research_goals: str
+    interview_guide: str
+    created_at: datetime

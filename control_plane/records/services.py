@@ -6,8 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from control_plane.errors import NotFound
+from control_plane.interviews.schemas import TranscriptTurn
 from control_plane.interviews.services import turns_of
 from control_plane.projects import services as projects
+from control_plane.records.schemas import RecordOut, RecordSummary
 from control_plane.tables import Record
 from control_plane.timeutil import aware
 
@@ -25,11 +27,11 @@ FIELDS = (
 )
 
 
-def _serialise(row: dict[str, Any]) -> dict[str, Any]:
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": str(row["id"]),
-        "project_id": str(row["project"]),
-        "link_id": str(row["link"]),
+        "id": row["id"],
+        "project_id": row["project"],
+        "link_id": row["link"],
         "link_name": row["link.name"],
         "respondent_email": row["respondent_email"],
         "language": row["language"],
@@ -40,22 +42,22 @@ def _serialise(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def list_for_project(account_id: UUID, project_id: UUID) -> list[dict[str, Any]]:
+async def list_for_project(account_id: UUID, project_id: UUID) -> list[RecordSummary]:
     await projects.get(account_id, project_id)
     rows = (
         await Record.select(*FIELDS)
         .where((Record.project == project_id) & (Record.account == account_id))
         .order_by(Record.completed_at, ascending=False)
     )
-    return [_serialise(r) for r in rows]
+    return [RecordSummary(**_fields(r)) for r in rows]
 
 
 async def owned(account_id: UUID, record_id: UUID) -> bool:
     return await Record.exists().where((Record.id == record_id) & (Record.account == account_id))
 
 
-async def get(account_id: UUID, record_id: UUID) -> dict[str, Any]:
+async def get(account_id: UUID, record_id: UUID) -> RecordOut:
     row = await Record.select(*FIELDS).where((Record.id == record_id) & (Record.account == account_id)).first()
     if row is None:
         raise NotFound("No such record.")
-    return {**_serialise(row), "transcript": await turns_of(row["link"])}
+    return RecordOut(**_fields(row), transcript=[TranscriptTurn(**t) for t in await turns_of(row["link"])])

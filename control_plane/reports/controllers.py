@@ -10,19 +10,19 @@ from control_plane.accounts.services import Principal
 from control_plane.projects import services as projects
 from control_plane.reports import services
 from control_plane.reports.render import to_markdown
-from control_plane.reports.schemas import ProjectReportRequest
+from control_plane.reports.schemas import ProjectReportRequest, ReportOut
 from control_plane.settings import Settings
 
 
 @post("/api/records/{record_id:uuid}/reports", status_code=202)
-async def create_single(record_id: UUID, principal: Principal, settings: Settings, request: Request) -> dict:
+async def create_single(record_id: UUID, principal: Principal, settings: Settings, request: Request) -> ReportOut:
     report = await services.create_single(principal.account_id, record_id, settings)
-    request.app.state.reports.submit(report["id"])
+    request.app.state.reports.submit(report.id)
     return report
 
 
 @get("/api/records/{record_id:uuid}/reports")
-async def record_reports(record_id: UUID, principal: Principal) -> list[dict]:
+async def record_reports(record_id: UUID, principal: Principal) -> list[ReportOut]:
     return await services.list_for_record(principal.account_id, record_id)
 
 
@@ -33,30 +33,30 @@ async def create_project(
     settings: Settings,
     request: Request,
     data: ProjectReportRequest | None = None,
-) -> dict:
+) -> ReportOut:
     chosen = data.record_ids if data else None
     report = await services.create_project(principal.account_id, project_id, chosen, settings)
-    request.app.state.reports.submit(report["id"])
+    request.app.state.reports.submit(report.id)
     return report
 
 
 @get("/api/projects/{project_id:uuid}/reports")
-async def project_reports(project_id: UUID, principal: Principal) -> list[dict]:
+async def project_reports(project_id: UUID, principal: Principal) -> list[ReportOut]:
     return await services.list_for_project(principal.account_id, project_id)
 
 
 @get("/api/reports/{report_id:uuid}")
-async def report(report_id: UUID, principal: Principal) -> dict:
+async def report(report_id: UUID, principal: Principal) -> ReportOut:
     return await services.get(principal.account_id, report_id)
 
 
 @get("/api/reports/{report_id:uuid}/markdown")
-async def report_markdown(report_id: UUID, principal: Principal) -> Response:
+async def report_markdown(report_id: UUID, principal: Principal) -> Response[str]:
     found = await services.get(principal.account_id, report_id)
-    project = await projects.get(principal.account_id, UUID(found["project_id"]))
+    project = await projects.get(principal.account_id, found.project_id)
     return Response(
-        to_markdown(found, project["name"]),
-        media_type="text/markdown; charset=utf-8",
+        to_markdown(found, project.name),
+        media_type="text/markdown",
         headers={"Content-Disposition": f'attachment; filename="report-{report_id}.md"'},
     )
 

@@ -20,8 +20,8 @@ async def report_page(request: Request, report_id: UUID) -> Template:
         report = await services.get(account_id, report_id)
     except NotFound:
         return Template(template_name="not_found.html", context={"what": "report"}, status_code=404)
-    project = await projects.get(account_id, UUID(report["project_id"]))
-    title = "Project report" if report["kind"] == "project" else "Interview report"
+    project = await projects.get(account_id, report.project_id)
+    title = "Project report" if report.kind == "project" else "Interview report"
     return page(request, "report.html", nav="projects", report=report, project=project, title=title)
 
 

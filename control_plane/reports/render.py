@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from control_plane.reports.schemas import ReportOut
+
 
 def _quote(q: dict[str, Any], record_id: str | None) -> str:
     where = f"record {q.get('record', record_id)}, turn {q['seq']}" if q.get("record") else f"turn {q['seq']}"
@@ -11,13 +13,13 @@ def _quote(q: dict[str, Any], record_id: str | None) -> str:
     return f"> “{q['text']}”  \n> ({where}){why}"
 
 
-def to_markdown(report: dict[str, Any], project_name: str) -> str:
-    c = report["content"] or {}
-    title = "Project report" if report["kind"] == "project" else "Interview report"
+def to_markdown(report: ReportOut, project_name: str) -> str:
+    c = report.content or {}
+    title = "Project report" if report.kind == "project" else "Interview report"
     out = [
         f"# {title}: {project_name}",
         "",
-        f"_Model: {report['model']}, prompt {report['prompt_version']}, {len(report['record_ids'])} record(s)._",
+        f"_Model: {report.model}, prompt {report.prompt_version}, {len(report.record_ids)} record(s)._",
         "",
         "## Summary",
         "",
@@ -40,7 +42,7 @@ def to_markdown(report: dict[str, Any], project_name: str) -> str:
     if c.get("quotes"):
         out += ["", "## Quotes", ""]
         for q in c["quotes"]:
-            out += [_quote(q, report["record_id"]), ""]
+            out += [_quote(q, str(report.record_id) if report.record_id else None), ""]
     if c.get("open_questions"):
         out += ["", "## Open questions", "", *[f"- {x}" for x in c["open_questions"]]]
     if c.get("guide_gaps"):

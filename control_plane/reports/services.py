@@ -25,6 +25,7 @@ from control_plane.reports.generator import (
     OpenAIGenerator,
     verify_quotes,
 )
+from control_plane.reports.schemas import ReportOut
 from control_plane.settings import Settings
 from control_plane.tables import Link, Record, Report, ReportStatus
 from control_plane.timeutil import aware, utcnow
@@ -44,22 +45,22 @@ def generator_for(settings: Settings) -> Generator:
     return ExtractiveGenerator()
 
 
-def serialise(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "kind": row["kind"],
-        "project_id": str(row["project"]),
-        "record_id": str(row["record"]) if row["record"] else None,
-        "record_ids": json.loads(row["record_ids"]),
-        "status": row["status"],
-        "progress": row["progress"],
-        "error": row["error"] or None,
-        "model": row["model"],
-        "prompt_version": row["prompt_version"],
-        "content": json.loads(row["content"]) if row["content"] else None,
-        "created_at": aware(row["created_at"]),
-        "finished_at": aware(row["finished_at"]),
-    }
+def serialise(row: dict[str, Any]) -> ReportOut:
+    return ReportOut(
+        id=row["id"],
+        kind=row["kind"],
+        project_id=row["project"],
+        record_id=row["record"],
+        record_ids=[UUID(r) for r in json.loads(row["record_ids"])],
+        status=row["status"],
+        progress=row["progress"],
+        error=row["error"] or None,
+        model=row["model"],
+        prompt_version=row["prompt_version"],
+        content=json.loads(row["content"]) if row["content"] else None,
+        created_at=aware(row["created_at"]),
+        finished_at=aware(row["finished_at"]),
+    )
 
 
 async def _record(account_id: UUID, record_id: UUID) -> dict[str, Any]:
@@ -69,7 +70,7 @@ async def _record(account_id: UUID, record_id: UUID) -> dict[str, Any]:
     return row
 
 
-async def create_single(account_id: UUID, record_id: UUID, settings: Settings) -> dict[str, Any]:
+async def create_single(account_id: UUID, record_id: UUID, settings: Settings) -> ReportOut:
     record = await _record(account_id, record_id)
     report = Report(
         account=account_id,
@@ -86,7 +87,7 @@ async def create_single(account_id: UUID, record_id: UUID, settings: Settings) -
 
 async def create_project(
     account_id: UUID, project_id: UUID, record_ids: list[UUID] | None, settings: Settings
-) -> dict[str, Any]:
+) -> ReportOut:
     await projects.get(account_id, project_id)
     rows = await Record.select(Record.id).where((Record.project == project_id) & (Record.account == account_id))
     available = {r["id"] for r in rows}
@@ -112,14 +113,14 @@ async def create_project(
     return await get(account_id, report.id)
 
 
-async def get(account_id: UUID, report_id: UUID) -> dict[str, Any]:
+async def get(account_id: UUID, report_id: UUID) -> ReportOut:
     row = await Report.select().where((Report.id == report_id) & (Report.account == account_id)).first()
     if row is None:
         raise NotFound("No such report.")
     return serialise(row)
 
 
-async def list_for_record(account_id: UUID, record_id: UUID) -> list[dict[str, Any]]:
+async def list_for_record(account_id: UUID, record_id: UUID) -> list[ReportOut]:
     await _record(account_id, record_id)
     rows = (
         await Report.select()
@@ -129,7 +130,7 @@ async def list_for_record(account_id: UUID, record_id: UUID) -> list[dict[str, A
     return [serialise(r) for r in rows]
 
 
-async def list_for_project(account_id: UUID, project_id: UUID) -> list[dict[str, Any]]:
+async def list_for_project(account_id: UUID, project_id: UUID) -> list[ReportOut]:
     await projects.get(account_id, project_id)
     rows = (
         await Report.select()

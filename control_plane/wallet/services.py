@@ -9,12 +9,13 @@ requests from spending the same tokens: the database applies it atomically, on S
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from control_plane.db import transaction
 from control_plane.errors import InsufficientTokens, InvalidInput
 from control_plane.tables import Account, LedgerEntry, LedgerKind
+from control_plane.timeutil import aware
+from control_plane.wallet.schemas import Balance, LedgerLine
 
 
 async def _entry(account_id: UUID, kind: LedgerKind, amount: int, detail: str, link: UUID | None, key: str | None):
@@ -67,17 +68,17 @@ async def settle(account_id: UUID, link_id: UUID, reserved: int, charge: int, de
             await _entry(account_id, LedgerKind.release, release, detail, link_id, f"release:{link_id}")
 
 
-async def balance(account_id: UUID) -> dict[str, int]:
+async def balance(account_id: UUID) -> Balance:
     row = (
         await Account.select(Account.granted, Account.available, Account.reserved, Account.spent)
         .where(Account.id == account_id)
         .first()
     )
-    return dict(row)
+    return Balance(**row)
 
 
-async def ledger(account_id: UUID, limit: int = 500) -> list[dict[str, Any]]:
-    return (
+async def ledger(account_id: UUID, limit: int = 500) -> list[LedgerLine]:
+    rows = (
         await LedgerEntry.select(
             LedgerEntry.id,
             LedgerEntry.kind,
@@ -90,3 +91,4 @@ async def ledger(account_id: UUID, limit: int = 500) -> list[dict[str, Any]]:
         .order_by(LedgerEntry.created_at, ascending=False)
         .limit(limit)
     )
+    return [LedgerLine(**{**r, "created_at": aware(r["created_at"])}) for r in rows]
