@@ -7,8 +7,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import msgspec
 from litestar import Litestar, Router, get
 from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
 
 from control_plane import pages, webhooks
 from control_plane.accounts import controllers as accounts
@@ -17,7 +19,7 @@ from control_plane.auth import provide_principal
 from control_plane.body import StrictJson
 from control_plane.db import connection_pool
 from control_plane.dispatcher import Dispatcher
-from control_plane.errors import EXCEPTION_HANDLERS
+from control_plane.errors import EXCEPTION_HANDLERS, tidy_openapi
 from control_plane.interviews import controllers as interviews
 from control_plane.links.controllers import LinkController, ProjectLinksController
 from control_plane.links.lifecycle import sweep
@@ -33,9 +35,13 @@ from control_plane.wallet.controllers import WalletController
 log = logging.getLogger("control_plane")
 
 
+class Health(msgspec.Struct):
+    ok: bool
+
+
 @get("/healthz", sync_to_thread=False)
-def healthz() -> dict:
-    return {"ok": True}
+def healthz() -> Health:
+    return Health(ok=True)
 
 
 async def every(seconds: float, job: Callable[[], Awaitable[int]], what: str) -> None:
@@ -105,6 +111,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=pages.template_config,
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
+        openapi_config=OpenAPIConfig(
+            title="AI Interviewer control plane",
+            version="1",
+            description=(
+                "Researchers authenticate with `Authorization: Bearer <api_key>` or the session cookie (unsafe methods "
+                "then need `X-CSRF-Token`); respondents with the link's token in the path; agents with "
+                "`Authorization: Bearer <agent_key>`. Every error is JSON `{code, detail}`."
+            ),
+            use_handler_docstrings=True,
+        ),
     )
     app.state.signin_limits = SignInLimits(settings)
+    tidy_openapi(app.openapi_schema)
     return app

@@ -19,22 +19,10 @@ from litestar.dto import AbstractDTO
 from litestar.dto.data_structures import DTOFieldDefinition
 from litestar.typing import FieldDefinition
 
-from control_plane.errors import AppError, InvalidInput
+from control_plane.errors import InvalidInput, MalformedJson, UnsupportedMediaType
 
 # Times a client sends are stored as timestamps; outside these years they are not a time this product meets.
 EARLIEST_YEAR, LATEST_YEAR = 1970, 9998
-
-
-class MalformedJson(AppError):
-    status_code = 400
-    code = "malformed_json"
-    detail = "The request body is not valid JSON (UTF-8)."
-
-
-class UnsupportedMediaType(AppError):
-    status_code = 415
-    code = "unsupported_media_type"
-    detail = "Send the request body as JSON, with 'Content-Type: application/json'."
 
 
 def is_json(content_type: str) -> bool:

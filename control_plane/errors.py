@@ -7,10 +7,14 @@ client never sees a traceback or a raw database message.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import cache
+from typing import Any, ClassVar, Literal
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPI
 from litestar.response import Template
 
 log = logging.getLogger("control_plane")
@@ -21,6 +25,9 @@ class AppError(Exception):
     code = "bad_request"
     detail = "The request could not be processed."
     headers: dict[str, str] | None = None
+    # For the OpenAPI document: every code this error may carry, and the fields it adds to {code, detail}.
+    codes: ClassVar[tuple[str, ...]] = ()
+    extra_fields: ClassVar[dict[str, type]] = {}
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.detail)
@@ -88,6 +95,7 @@ class TurnConflict(AppError):
 class InsufficientTokens(AppError):
     status_code = 402
     code = "insufficient_tokens"
+    extra_fields = {"required": int, "available": int}
 
     def __init__(self, required: int, available: int) -> None:
         super().__init__(
@@ -100,6 +108,7 @@ class InsufficientTokens(AppError):
 class TooManyAttempts(AppError):
     status_code = 429
     code = "too_many_attempts"
+    extra_fields = {"retry_after": int}
 
     def __init__(self, retry_after: int) -> None:
         minutes = max(1, round(retry_after / 60))
@@ -120,10 +129,28 @@ class LinkGone(AppError):
     """The link can no longer be used; the code is its status (expired, cancelled, completed)."""
 
     status_code = 410
+    codes = ("expired", "cancelled", "completed")
 
     def __init__(self, status: str) -> None:
         super().__init__(f"This interview link is {status}.")
         self.code = status
+
+
+class MalformedJson(AppError):
+    status_code = 400
+    code = "malformed_json"
+    detail = "The request body is not valid JSON (UTF-8)."
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+    detail = "Send the request body as JSON, with 'Content-Type: application/json'."
 
 
 _CODES_BY_STATUS = {
@@ -136,6 +163,55 @@ _CODES_BY_STATUS = {
     415: "unsupported_media_type",
     429: "too_many_requests",
 }
+
+
+class ErrorBody(msgspec.Struct):
+    """Every error answers `{"code", "detail"}`; some add fields (402: `required`, `available`; 429: `retry_after`)."""
+
+    code: str
+    detail: str
+
+
+@cache
+def _error_schema(codes: tuple[str, ...], extra: tuple[tuple[str, type], ...]) -> type[msgspec.Struct]:
+    name = "Error_" + "_or_".join(codes)
+    fields = [("code", Literal[codes]), ("detail", str), *extra]
+    return msgspec.defstruct(name, fields, bases=(msgspec.Struct,), module=__name__)
+
+
+def documented(*errors: type[AppError]) -> dict[int, ResponseSpec]:
+    """The error responses of an operation for its OpenAPI document: per status, the codes it may send."""
+    by_status: dict[int, list[type[AppError]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status_code, []).append(error)
+    specs = {}
+    for status, group in sorted(by_status.items()):
+        codes = tuple(sorted({code for e in group for code in (e.codes or (e.code,))}))
+        extra = tuple(sorted({field for e in group for field in e.extra_fields.items()}, key=lambda f: f[0]))
+        specs[status] = ResponseSpec(
+            data_container=_error_schema(codes, extra),
+            description=f"{', '.join(codes)}",
+            generate_examples=False,
+        )
+    return specs
+
+
+# The errors most operations share.
+BODY = (MalformedJson, PayloadTooLarge, UnsupportedMediaType, InvalidInput)
+RESEARCHER = (Unauthorized,)
+RESEARCHER_WRITE = (Unauthorized, CsrfFailed)
+
+
+def tidy_openapi(openapi: OpenAPI) -> OpenAPI:
+    """Drop the `400 {status_code, detail, extra}` Litestar adds to operations with parameters: our validation
+    errors are documented per operation, as sent."""
+    for path_item in (openapi.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+            operation = getattr(path_item, method, None)
+            responses = operation.responses if operation else None
+            if responses and "400" in responses and "status_code" in str(responses["400"].content):
+                del responses["400"]
+    return openapi
 
 
 def error_response(
@@ -167,7 +243,8 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response | Templ
     if exc.status_code == 400 and "json" in str(exc.detail).lower():
         return error_response(400, "malformed_json", "The request body is not valid JSON.")
     detail = exc.detail if exc.status_code < 500 else "Something went wrong on the server."
-    return error_response(exc.status_code, code, str(detail))
+    # 405 carries Allow; 429 from a rate limit carries Retry-After.
+    return error_response(exc.status_code, code, str(detail), dict(exc.headers) if exc.headers else None)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

@@ -11,7 +11,7 @@ import logging
 from litestar import Request, post
 from livekit import api
 
-from control_plane.errors import Unauthorized
+from control_plane.errors import Unauthorized, documented
 from control_plane.settings import Settings
 from control_plane.tables import WebhookEvent
 
@@ -31,7 +31,7 @@ async def first_time(event_id: str, kind: str) -> bool:
     return bool(inserted)
 
 
-@post("/api/livekit/webhook", status_code=200)
+@post("/api/livekit/webhook", status_code=200, responses=documented(Unauthorized))
 async def livekit_webhook(request: Request, settings: Settings) -> dict:
     body = (await request.body()).decode(errors="replace")  # not UTF-8: the signature check refuses it
     receiver = api.WebhookReceiver(api.TokenVerifier(settings.livekit_api_key, settings.livekit_api_secret))

@@ -11,7 +11,16 @@ from control_plane.accounts.schemas import AccountOut, Credentials, SignedOut, S
 from control_plane.accounts.services import Principal
 from control_plane.accounts.signin_limits import SignInLimits
 from control_plane.auth import CSRF_COOKIE, SESSION_COOKIE, check_csrf, provide_principal
-from control_plane.errors import SignupClosed, Unauthorized
+from control_plane.errors import (
+    BODY,
+    RESEARCHER,
+    CsrfFailed,
+    EmailTaken,
+    SignupClosed,
+    TooManyAttempts,
+    Unauthorized,
+    documented,
+)
 from control_plane.settings import Settings
 
 
@@ -23,7 +32,7 @@ def _session_cookies(token: str, csrf: str, secure: bool) -> list[Cookie]:
     ]
 
 
-@post("/api/auth/signup", status_code=201)
+@post("/api/auth/signup", status_code=201, responses=documented(*BODY, SignupClosed, EmailTaken))
 async def signup(data: Credentials, settings: Settings) -> Response[SignedUp]:
     if not settings.allow_signup:
         raise SignupClosed()
@@ -33,7 +42,7 @@ async def signup(data: Credentials, settings: Settings) -> Response[SignedUp]:
     return Response(account, status_code=201, cookies=_session_cookies(token, csrf, secure))
 
 
-@post("/api/auth/login", status_code=200)
+@post("/api/auth/login", status_code=200, responses=documented(*BODY, Unauthorized, TooManyAttempts))
 async def login(data: Credentials, request: Request, settings: Settings) -> Response[AccountOut]:
     limits: SignInLimits = request.app.state.signin_limits
     address = request.client.host if request.client else "unknown"
@@ -50,7 +59,7 @@ async def login(data: Credentials, request: Request, settings: Settings) -> Resp
     return Response(body, cookies=_session_cookies(token, csrf, secure))
 
 
-@post("/api/auth/logout", status_code=200)
+@post("/api/auth/logout", status_code=200, responses=documented(CsrfFailed))
 async def logout(request: Request) -> Response[SignedOut]:
     """End the cookie's session; like every cookie-authenticated change it needs the CSRF token, so another site
     cannot sign a researcher out. Without a live session there is nothing to end, and the answer is the same."""
@@ -65,7 +74,7 @@ async def logout(request: Request) -> Response[SignedOut]:
     return response
 
 
-@get("/api/auth/me", dependencies={"principal": Provide(provide_principal)})
+@get("/api/auth/me", dependencies={"principal": Provide(provide_principal)}, responses=documented(*RESEARCHER))
 async def me(principal: Principal) -> AccountOut:
     return AccountOut(account_id=principal.account_id, email=principal.email)
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from litestar import Request, Response, get, post, put
 from litestar.di import Provide
 
-from control_plane.errors import Unauthorized
+from control_plane.errors import (
+    BODY,
+    EmailMismatch,
+    InvalidStatus,
+    LinkGone,
+    NotFound,
+    TurnConflict,
+    Unauthorized,
+    documented,
+)
 from control_plane.interviews import services
 from control_plane.interviews.schemas import (
     AgentInterview,
@@ -25,12 +34,14 @@ from control_plane.settings import Settings
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@get("/api/interview/{token:str}")
+@get("/api/interview/{token:str}", responses=documented(NotFound, LinkGone))
 async def public_view(token: str, settings: Settings) -> Response[PublicInterview]:
     return Response(await services.public_view(token, settings), headers=NO_STORE)
 
 
-@post("/api/interview/{token:str}/join", status_code=200)
+@post(
+    "/api/interview/{token:str}/join", status_code=200, responses=documented(*BODY, EmailMismatch, NotFound, LinkGone)
+)
 async def join(token: str, data: RespondentEmail, request: Request, settings: Settings) -> Response[RoomAccess]:
     answer, started = await services.join(token, data.email, settings)
     if started:
@@ -38,7 +49,11 @@ async def join(token: str, data: RespondentEmail, request: Request, settings: Se
     return Response(answer, headers=NO_STORE)
 
 
-@post("/api/interview/{token:str}/leave", status_code=200)
+@post(
+    "/api/interview/{token:str}/leave",
+    status_code=200,
+    responses=documented(*BODY, EmailMismatch, NotFound, InvalidStatus),
+)
 async def leave(token: str, data: RespondentEmail, request: Request, settings: Settings) -> LeftInterview:
     answer = await services.leave(token, data.email, settings)
     request.app.state.dispatcher.interview_ended(answer.interview_id)
@@ -53,20 +68,31 @@ async def provide_interview(interview_id: str, request: Request, settings: Setti
 
 
 agent_deps = {"interview": Provide(provide_interview)}
+# The agent's key is missing (401), or opens another interview or none (404).
+AGENT = (Unauthorized, NotFound)
 
 
-@get("/api/agent/interviews/{interview_id:str}", dependencies=agent_deps)
+@get("/api/agent/interviews/{interview_id:str}", dependencies=agent_deps, responses=documented(*AGENT))
 async def agent_config(interview: dict) -> Response[AgentInterview]:
     return Response(await services.agent_config(interview), headers=NO_STORE)
 
 
-@put("/api/agent/interviews/{interview_id:str}/turns/{seq:int}", dependencies=agent_deps)
+@put(
+    "/api/agent/interviews/{interview_id:str}/turns/{seq:int}",
+    dependencies=agent_deps,
+    responses=documented(*AGENT, *BODY, TurnConflict, LinkGone),
+)
 async def agent_turn(interview: dict, seq: Seq, data: TurnIn) -> TurnStored:
     created = await services.put_turn(interview, seq, data.speaker, data.text, data.started_at, data.ended_at)
     return TurnStored(seq=seq, created=created)
 
 
-@post("/api/agent/interviews/{interview_id:str}/complete", dependencies=agent_deps, status_code=200)
+@post(
+    "/api/agent/interviews/{interview_id:str}/complete",
+    dependencies=agent_deps,
+    status_code=200,
+    responses=documented(*AGENT, *BODY),
+)
 async def agent_complete(interview: dict, data: Completion, request: Request, settings: Settings) -> CompletionState:
     await lifecycle.complete(interview["id"], data.reason, settings)
     request.app.state.dispatcher.interview_ended(interview["id"])

@@ -6,6 +6,18 @@ from uuid import UUID
 from litestar import Controller, get, patch, post
 
 from control_plane.accounts.services import Principal
+from control_plane.errors import (
+    BODY,
+    RESEARCHER,
+    RESEARCHER_WRITE,
+    ContextMissing,
+    InsufficientTokens,
+    InvalidInput,
+    InvalidStatus,
+    NotFound,
+    UnknownVoice,
+    documented,
+)
 from control_plane.links import services
 from control_plane.links.schemas import CreatedLinks, LinkChanges, LinkOut, NewLinks
 from control_plane.settings import Settings
@@ -14,7 +26,11 @@ from control_plane.settings import Settings
 class ProjectLinksController(Controller):
     path = "/api/projects/{project_id:uuid}/links"
 
-    @post("/", status_code=201)
+    @post(
+        "/",
+        status_code=201,
+        responses=documented(*RESEARCHER_WRITE, *BODY, NotFound, InsufficientTokens, ContextMissing, UnknownVoice),
+    )
     async def create(self, project_id: UUID, data: NewLinks, principal: Principal, settings: Settings) -> CreatedLinks:
         return await services.create_batch(
             principal.account_id,
@@ -29,7 +45,7 @@ class ProjectLinksController(Controller):
             name=data.name.strip() if data.name else None,
         )
 
-    @get("/")
+    @get("/", responses=documented(*RESEARCHER, NotFound, InvalidInput))
     async def list(
         self,
         project_id: UUID,
@@ -43,14 +59,14 @@ class ProjectLinksController(Controller):
 class LinkController(Controller):
     path = "/api/links/{link_id:uuid}"
 
-    @get("/")
+    @get("/", responses=documented(*RESEARCHER, NotFound))
     async def get(self, link_id: UUID, principal: Principal, settings: Settings) -> LinkOut:
         return await services.get(principal.account_id, link_id, settings)
 
-    @patch("/")
+    @patch("/", responses=documented(*RESEARCHER_WRITE, *BODY, NotFound, InvalidStatus))
     async def edit(self, link_id: UUID, data: LinkChanges, principal: Principal, settings: Settings) -> LinkOut:
         return await services.edit(principal.account_id, link_id, settings, data.changes())
 
-    @post("/cancel", status_code=200)
+    @post("/cancel", status_code=200, responses=documented(*RESEARCHER_WRITE, NotFound, InvalidStatus))
     async def cancel(self, link_id: UUID, principal: Principal, settings: Settings) -> LinkOut:
         return await services.cancel(principal.account_id, link_id, settings)

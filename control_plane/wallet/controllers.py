@@ -4,6 +4,7 @@ import msgspec
 from litestar import Controller, get
 
 from control_plane.accounts.services import Principal
+from control_plane.errors import RESEARCHER, documented
 from control_plane.settings import Settings
 from control_plane.wallet import services
 from control_plane.wallet.schemas import LedgerLine, Wallet
@@ -12,11 +13,11 @@ from control_plane.wallet.schemas import LedgerLine, Wallet
 class WalletController(Controller):
     path = "/api/wallet"
 
-    @get("/")
+    @get("/", responses=documented(*RESEARCHER))
     async def balance(self, principal: Principal, settings: Settings) -> Wallet:
         balance = await services.balance(principal.account_id)
         return Wallet(**msgspec.structs.asdict(balance), tokens_per_minute=settings.tokens_per_minute)
 
-    @get("/ledger")
+    @get("/ledger", responses=documented(*RESEARCHER))
     async def ledger(self, principal: Principal) -> list[LedgerLine]:
         return await services.ledger(principal.account_id)

@@ -89,7 +89,7 @@ async def test_a_single_report_has_its_parts_and_only_real_quotes(model_research
     listed = (await model_researcher.get(f"/api/records/{record_id}/reports")).json()
     assert [x["id"] for x in listed] == [report["id"]]
     markdown = await model_researcher.get(f"/api/reports/{report['id']}/markdown")
-    assert markdown.headers["content-type"].startswith("text/markdown")
+    assert markdown.headers["content-type"] == "text/markdown; charset=utf-8"  # one charset, not two
     assert "“On Monday mornings I”" in markdown.text and "never planned" not in markdown.text
 
 
