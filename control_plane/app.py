@@ -123,5 +123,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     )
     app.state.signin_limits = SignInLimits(settings)
-    tidy_openapi(app.openapi_schema)
+    optional_bodies = {
+        (method.lower(), route.path_format)
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if handler.parsed_data_field is not None and handler.parsed_data_field.has_default
+        for method in handler.http_methods
+    }
+    tidy_openapi(app.openapi_schema, optional_bodies)
     return app

@@ -202,15 +202,17 @@ RESEARCHER = (Unauthorized,)
 RESEARCHER_WRITE = (Unauthorized, CsrfFailed)
 
 
-def tidy_openapi(openapi: OpenAPI) -> OpenAPI:
-    """Drop the `400 {status_code, detail, extra}` Litestar adds to operations with parameters: our validation
-    errors are documented per operation, as sent."""
-    for path_item in (openapi.paths or {}).values():
+def tidy_openapi(openapi: OpenAPI, optional_bodies: set[tuple[str, str]]) -> OpenAPI:
+    """Drop the `400 {status_code, detail, extra}` Litestar adds to operations with parameters (our validation
+    errors are documented per operation, as sent), and mark as optional the bodies the handler may go without."""
+    for path, path_item in (openapi.paths or {}).items():
         for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
             operation = getattr(path_item, method, None)
             responses = operation.responses if operation else None
             if responses and "400" in responses and "status_code" in str(responses["400"].content):
                 del responses["400"]
+            if operation and operation.request_body and (method, path) in optional_bodies:
+                operation.request_body.required = False
     return openapi
 
 

@@ -8,6 +8,7 @@ A response may set a stricter header of its own (the interview page sends `Refer
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from litestar.datastructures import MutableScopeHeaders
@@ -57,6 +58,19 @@ def security_headers(settings: Settings) -> dict[str, str]:
     return headers
 
 
+PARAM_TYPE = re.compile(r":\w+}")
+
+
+def allowed_methods(scope: Scope, sent: str) -> str:
+    """Every method of the path, for OPTIONS: Litestar answers it per handler group, so a path served by two
+    handlers (GET and POST of a controller) would list only one of them."""
+    template = PARAM_TYPE.sub("}", scope.get("path_template", ""))
+    for path, methods in scope["litestar_app"].route_handler_method_map.items():
+        if PARAM_TYPE.sub("}", path) == template:
+            return ", ".join(sorted(methods))
+    return sent
+
+
 def add_security_headers(settings: Settings):
     """A `before_send` hook: every HTTP response, errors and unknown paths included, carries `security_headers`
     unless it set its own."""
@@ -68,5 +82,7 @@ def add_security_headers(settings: Settings):
             for name, value in defaults.items():
                 if name not in headers:
                     headers[name] = value
+            if scope.get("method") == "OPTIONS" and "allow" in headers:
+                headers["allow"] = allowed_methods(scope, headers["allow"])
 
     return before_send

@@ -115,3 +115,20 @@ async def test_a_wrong_method_answers_405_with_allow(researcher):
 async def test_the_markdown_export_names_its_charset_once(document):
     content = document["paths"]["/api/reports/{report_id}/markdown"]["get"]["responses"]["200"]["content"]
     assert list(content) == ["text/markdown"]
+
+
+async def test_options_lists_every_method_of_the_path(client):
+    r = await client.options("/api/projects")
+    assert r.status_code == 204
+    assert r.headers["allow"] == "GET, OPTIONS, POST"
+
+
+async def test_a_body_the_operation_can_go_without_is_documented_as_optional(document):
+    assert document["paths"]["/api/projects/{project_id}/reports"]["post"]["requestBody"]["required"] is False
+    assert document["paths"]["/api/projects"]["post"]["requestBody"]["required"] is True
+
+
+async def test_options_lists_every_method_of_a_path_with_parameters(researcher):
+    link = await researcher.link()
+    r = await researcher.client.options(f"/api/links/{link['id']}")
+    assert r.headers["allow"] == "GET, OPTIONS, PATCH"
