@@ -145,3 +145,17 @@ async def test_a_project_report_with_another_accounts_record_answers_404(researc
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json() == missing.json() == {"code": "not_found", "detail": "No such record."}
     assert theirs not in foreign.text
+
+
+@pytest.mark.parametrize(
+    "url,origins",
+    [
+        ("wss://lk.example.com", ["wss://lk.example.com", "https://lk.example.com"]),
+        ("ws://127.0.0.1:7880", ["ws://127.0.0.1:7880", "http://127.0.0.1:7880"]),
+        ("https://lk.example.com/", ["wss://lk.example.com", "https://lk.example.com"]),
+    ],
+)
+def test_the_policy_lets_the_room_reach_its_livekit_server_by_websocket_and_http(url, origins):
+    from control_plane.security import livekit_origins
+
+    assert livekit_origins(url) == origins
