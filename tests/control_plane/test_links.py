@@ -189,7 +189,7 @@ async def test_reads_and_the_sweep_apply_the_same_clock(researcher, client, sett
         await client.post(f"/api/interview/{token_of(link)}/join", json={"email": "r@example.com"})
     await Link.update({Link.expires_at: now - timedelta(seconds=1)}).where(Link.id == links[0]["id"])
     await Link.update({Link.ends_at: now - grace - timedelta(seconds=1)}).where(Link.id == links[2]["id"])
-    await Link.update({Link.ends_at: now - grace + timedelta(seconds=30)}).where(Link.id == links[3]["id"])
+    await Link.update({Link.ends_at: now - grace + timedelta(hours=1)}).where(Link.id == links[3]["id"])
     rows = {r["id"]: r for r in await Link.select().where(Link.project == project["id"])}
     due = {str(i) for i, r in rows.items() if lifecycle.is_due(r, settings, now)}
     assert due == {links[0]["id"], links[2]["id"]}
