@@ -4,6 +4,10 @@ Self-hosted LiveKit does not re-dispatch a job whose worker died, so the control
 LiveKit webhook saying an agent left (deduplicated by event id), and in a periodic reconciliation through the room
 API that catches lost or reordered events. Every path ends in `ensure_agent`, which looks at the room as it is now,
 so the order in which events arrive does not matter.
+
+Every control-plane replica runs these paths, so a dispatch is first claimed in the database: one conditional UPDATE
+of the link's `agent_dispatched_at` (`claim`). Of the replicas (and paths) that find the same interview without an
+agent, exactly one wins the claim and dispatches; the others see it was just taken and leave it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,24 @@ log = logging.getLogger("control_plane.dispatcher")
 JOIN_GRACE = timedelta(seconds=20)
 # Not worth sending an agent for the last seconds of an interview.
 MIN_TIME_LEFT = timedelta(seconds=15)
+# An agent that left is replaced at once, but never twice within this window, whichever replica hears of it.
+REDISPATCH_GAP = timedelta(seconds=5)
+
+
+async def claim(link_id: UUID | str, gap: timedelta) -> bool:
+    """Take the right to send an agent into an active interview: answer True to exactly one caller among those that
+    find no dispatch in the last `gap` (none at all, for the first one), in this process or any other replica."""
+    now = utcnow()
+    claimed = (
+        await Link.update({Link.agent_dispatched_at: now})
+        .where(
+            (Link.id == UUID(str(link_id)))
+            & (Link.status == LinkStatus.active.value)
+            & (Link.agent_dispatched_at.is_null() | (Link.agent_dispatched_at <= now - gap))
+        )
+        .returning(Link.id)
+    )
+    return bool(claimed)
 
 
 class Dispatcher:
@@ -46,11 +68,12 @@ class Dispatcher:
             return
         self._spawn(self._dispatch(str(link_id)))
 
-    async def _dispatch(self, link_id: str) -> bool:
-        if await livekit.dispatch_with_retries(self.settings, link_id):
-            await Link.update({Link.agent_dispatched_at: utcnow()}).where(Link.id == UUID(link_id))
-            return True
-        return False
+    async def _dispatch(self, link_id: str, gap: timedelta = JOIN_GRACE) -> bool:
+        """Claim the interview's dispatch, then dispatch; a dispatch claimed by another caller is left to it."""
+        if not await claim(link_id, gap):
+            log.info("interview %s: an agent was just dispatched by another replica or path", link_id)
+            return False
+        return await livekit.dispatch_with_retries(self.settings, link_id)
 
     def interview_ended(self, link_id: UUID | str) -> None:
         """Close the room of a completed interview, in the background."""
@@ -63,7 +86,8 @@ class Dispatcher:
 
     async def ensure_agent(self, link_id: str, ignore_grace: bool = False) -> bool:
         """Dispatch an agent if the interview is active, has time left, and its room has no agent. One check per
-        interview at a time: a second caller meanwhile is answered False."""
+        interview at a time in this process (a second caller meanwhile is answered False); across replicas the
+        database claim decides."""
         if link_id in self._checking:
             return False
         self._checking.add(link_id)
@@ -89,7 +113,7 @@ class Dispatcher:
         if await self.room_has_agent(link_id):
             return False
         log.info("interview %s: no agent in the room, dispatching one", link_id)
-        return await self._dispatch(link_id)
+        return await self._dispatch(link_id, REDISPATCH_GAP if ignore_grace else JOIN_GRACE)
 
     async def room_has_agent(self, link_id: str) -> bool:
         async with api.LiveKitAPI(
