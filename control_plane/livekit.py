@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ log = logging.getLogger("control_plane.livekit")
 
 AGENT_NAME = "interviewer"
 TOKEN_MARGIN = timedelta(minutes=5)
+_joins = itertools.count()
 
 
 def room_name(link_id: UUID | str) -> str:
@@ -37,6 +39,15 @@ def respondent_identity(link_id: UUID | str) -> str:
 def agent_key(settings: Settings, link_id: UUID | str) -> str:
     """The credential that opens the internal API for this one interview."""
     return hmac.new(settings.secret_key.encode(), f"agent:{link_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def node_url(settings: Settings) -> str:
+    """The LiveKit URL a join answer gives. With several nodes (LIVEKIT_URL lists each node's public URL), each join
+    gets the next one in turn: any node takes any room's participants (in multi-node mode LiveKit routes the
+    signalling to the node that hosts the room, through Redis), so this spreads the signalling connections, and a
+    respondent who rejoins after a node failed is handed another node."""
+    urls = settings.livekit_public_urls
+    return urls[next(_joins) % len(urls)]
 
 
 def room_token(settings: Settings, link_id: UUID | str, ends_at: datetime) -> str:

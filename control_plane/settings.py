@@ -27,6 +27,8 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEV_SECRET_KEY
     livekit_url: str = "ws://127.0.0.1:7880"
+    # Every LiveKit node's public URL when LIVEKIT_URL lists several (multi-node mode): each join is handed the next.
+    livekit_urls: tuple[str, ...] = ()
     # Where the control plane itself reaches LiveKit's API; defaults to LIVEKIT_URL (differs behind a proxy or in
     # docker compose, where browsers use the public address and servers the internal one).
     livekit_api_url: str = ""
@@ -49,6 +51,10 @@ class Settings:
     @property
     def is_development(self) -> bool:
         return self.app_env == "development"
+
+    @property
+    def livekit_public_urls(self) -> tuple[str, ...]:
+        return self.livekit_urls or (self.livekit_url,)
 
     @property
     def livekit_http_url(self) -> str:
@@ -87,12 +93,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     d = Settings()
     voices = tuple(v.strip() for v in env.get("VOICES", "").split(",") if v.strip()) or d.voices
+    livekit_urls = tuple(u.strip().rstrip("/") for u in env.get("LIVEKIT_URL", "").split(",") if u.strip())
     settings = Settings(
         app_env=env.get("APP_ENV", d.app_env),
         database_url=env.get("DATABASE_URL") or d.database_url,
         public_base_url=(env.get("PUBLIC_BASE_URL") or d.public_base_url).rstrip("/"),
         secret_key=env.get("SECRET_KEY") or d.secret_key,
-        livekit_url=env.get("LIVEKIT_URL") or d.livekit_url,
+        livekit_url=livekit_urls[0] if livekit_urls else d.livekit_url,
+        livekit_urls=livekit_urls if len(livekit_urls) > 1 else (),
         livekit_api_url=env.get("LIVEKIT_API_URL") or "",
         livekit_api_key=env.get("LIVEKIT_API_KEY") or d.livekit_api_key,
         livekit_api_secret=env.get("LIVEKIT_API_SECRET") or d.livekit_api_secret,
@@ -121,6 +129,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 raise SettingsError(f"{name} must be set to a secret of your own when APP_ENV=production")
     if len(settings.livekit_api_secret) < 32:
         raise SettingsError("LIVEKIT_API_SECRET must be at least 32 characters (LiveKit refuses shorter secrets)")
+    for url in settings.livekit_public_urls:
+        if not url.startswith(("ws://", "wss://", "http://", "https://")):
+            raise SettingsError(f"LIVEKIT_URL must be ws://, wss://, http:// or https:// URLs, got {url!r}")
     if not settings.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
     return settings

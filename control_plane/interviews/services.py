@@ -80,7 +80,7 @@ async def join(token: str, email: str, settings: Settings) -> tuple[dict[str, An
         raise EmailMismatch()
     ends_at = aware(row["ends_at"])
     answer = {
-        "livekit_url": settings.livekit_url,
+        "livekit_url": livekit.node_url(settings),
         "token": livekit.room_token(settings, row["id"], ends_at),
         "room": livekit.room_name(row["id"]),
         "identity": livekit.respondent_identity(row["id"]),

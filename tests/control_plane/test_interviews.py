@@ -239,3 +239,19 @@ async def test_agent_completion_is_idempotent_and_charges_once(researcher, clien
     assert [e["kind"] for e in ledger].count("charge") == 1
     bad = await client.post(url, json={"reason": "bored"}, headers=auth)
     assert bad.status_code == 422
+
+
+async def test_joins_are_handed_every_livekit_node_in_turn(researcher, client, settings):
+    from dataclasses import replace
+
+    from control_plane.interviews import services
+
+    nodes = replace(settings, livekit_urls=("ws://127.0.0.1:7880", "ws://127.0.0.1:7890"))
+    handed = []
+    for _ in range(4):
+        link = await researcher.link()
+        answer, started = await services.join(token_of(link), "r@example.com", nodes)
+        assert started
+        handed.append(answer["livekit_url"])
+    assert set(handed) == set(nodes.livekit_urls)
+    assert handed[0] != handed[1] and handed[:2] == handed[2:]
