@@ -43,12 +43,35 @@ async def connection_pool(size: int):
             await db.close_connection_pool()
 
 
+# Any constant: the PostgreSQL advisory lock that lets one control-plane replica at a time migrate.
+MIGRATION_LOCK = 7_041_820_251
+
+
+@contextlib.asynccontextmanager
+async def migration_lock():
+    """On PostgreSQL, hold an advisory lock on a connection of its own: replicas started together migrate one after
+    the other (the later ones find nothing left to do) instead of racing to create the same tables."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        yield
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(db.config["dsn"])
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield
+    finally:
+        await conn.close()  # closing the session releases the lock
+
+
 async def migrate() -> None:
     """Apply every migration in `migrations/` that the database has not seen yet."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        result = await run_forwards(app_name="all", migration_id="all", fake=False)
+    async with migration_lock():
+        with contextlib.redirect_stdout(out):
+            result = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not result.success:
         raise RuntimeError(f"database migration failed: {result.message}\n{out.getvalue()}")

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from control_plane.app import create_app
@@ -135,3 +138,29 @@ async def test_a_session_opened_at_one_replica_works_at_the_other(client, settin
         assert created.status_code == 201, created.text
         await other.post("/api/auth/logout", headers={"X-CSRF-Token": csrf})
     assert [p["name"] for p in (await researcher.get("/api/projects")).json()] == ["mine"]
+
+
+async def test_replicas_started_together_migrate_one_after_the_other(settings):
+    if not settings.database_url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("replicas share a PostgreSQL database; this runs in the suite's PostgreSQL pass")
+    import asyncpg
+
+    base, _, name = settings.database_url.rpartition("/")
+    fresh = f"{name}_migrate_race"
+    admin = await asyncpg.connect(settings.database_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
+        await admin.execute(f'CREATE DATABASE "{fresh}"')
+        env = {**os.environ, "DATABASE_URL": f"{base}/{fresh}"}
+        replicas = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "control_plane", "migrate", env=env, stderr=asyncio.subprocess.PIPE
+            )
+            for _ in range(3)
+        ]
+        outcomes = await asyncio.gather(*(r.communicate() for r in replicas))
+        failed = [err.decode()[-2000:] for r, (_, err) in zip(replicas, outcomes, strict=True) if r.returncode]
+        assert not failed, f"a replica's migration failed: {failed[0]}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
+        await admin.close()
