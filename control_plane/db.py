@@ -6,6 +6,7 @@ Every write that must be all-or-nothing goes through `transaction()`. On SQLite 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
@@ -49,11 +50,16 @@ MIGRATION_LOCK = 7_041_820_251
 
 @contextlib.asynccontextmanager
 async def migration_lock():
-    """On PostgreSQL, hold an advisory lock on a connection of its own: replicas started together migrate one after
-    the other (the later ones find nothing left to do) instead of racing to create the same tables."""
+    """Let one process at a time migrate: control planes started together migrate one after the other (the later
+    ones find nothing left to do) instead of racing to create the same tables. On PostgreSQL an advisory lock held
+    on a connection of its own; on SQLite an exclusive lock on a file beside the database."""
     db = engine()
     if isinstance(db, SQLiteEngine):
-        yield
+        import fcntl
+
+        with open(f"{db.path}.migrate.lock", "a") as handle:
+            await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+            yield  # closing the file releases the lock
         return
     import asyncpg
 

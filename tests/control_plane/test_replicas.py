@@ -14,7 +14,6 @@ import sys
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 from litestar.testing import AsyncTestClient
 
 from control_plane.app import create_app
@@ -140,18 +139,25 @@ async def test_a_session_opened_at_one_replica_works_at_the_other(client, settin
     assert [p["name"] for p in (await researcher.get("/api/projects")).json()] == ["mine"]
 
 
-async def test_replicas_started_together_migrate_one_after_the_other(settings):
-    if not settings.database_url.startswith(("postgres://", "postgresql://")):
-        pytest.skip("replicas share a PostgreSQL database; this runs in the suite's PostgreSQL pass")
-    import asyncpg
+async def test_replicas_started_together_migrate_one_after_the_other(settings, tmp_path):
+    if settings.database_url.startswith("sqlite"):
+        fresh_url, drop = f"sqlite:///{tmp_path / 'fresh.sqlite3'}", None
+    else:
+        import asyncpg
 
-    base, _, name = settings.database_url.rpartition("/")
-    fresh = f"{name}_migrate_race"
-    admin = await asyncpg.connect(settings.database_url)
-    try:
+        base, _, name = settings.database_url.rpartition("/")
+        fresh = f"{name}_migrate_race"
+        admin = await asyncpg.connect(settings.database_url)
         await admin.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
         await admin.execute(f'CREATE DATABASE "{fresh}"')
-        env = {**os.environ, "DATABASE_URL": f"{base}/{fresh}"}
+        fresh_url = f"{base}/{fresh}"
+
+        async def drop() -> None:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
+            await admin.close()
+
+    try:
+        env = {**os.environ, "DATABASE_URL": fresh_url}
         replicas = [
             await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "control_plane", "migrate", env=env, stderr=asyncio.subprocess.PIPE
@@ -162,5 +168,5 @@ async def test_replicas_started_together_migrate_one_after_the_other(settings):
         failed = [err.decode()[-2000:] for r, (_, err) in zip(replicas, outcomes, strict=True) if r.returncode]
         assert not failed, f"a replica's migration failed: {failed[0]}"
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
-        await admin.close()
+        if drop:
+            await drop()
