@@ -19,6 +19,9 @@ AGENT_KEYS = {
     "CONTROL_PLANE_URL",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
+    "LLM_BASE_URL",
+    "LLM_API_KEY",
+    "LLM_MODEL",
 }
 
 
@@ -27,7 +30,7 @@ def setting_names() -> set[str]:
     source = (ROOT / "control_plane" / "settings.py").read_text()
     read = set(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', source))
     assert len(read) >= len(Settings.__dataclass_fields__)
-    return read | {"OPENAI_API_KEY", "OPENAI_BASE_URL"}
+    return read
 
 
 def test_every_service_of_the_stack_is_there():
@@ -50,6 +53,25 @@ def test_the_control_plane_serves_on_the_published_port():
     assert f"{port}:{port}" in service["ports"]
     livekit = yaml.safe_load(SERVICES["livekit"]["environment"]["LIVEKIT_CONFIG"])
     assert livekit["webhook"]["urls"] == [f"http://control-plane:{port}/api/livekit/webhook"]
+
+
+def test_the_control_plane_and_the_workers_read_the_same_language_model():
+    """Whether interviewers have a model decides the control plane's language warning: both must agree."""
+    from agent.config import llm_settings as agent_llm
+    from control_plane.settings import llm_settings as control_plane_llm
+
+    keys = ("LLM_BASE_URL", "LLM_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+    for service in ("control-plane", "agent"):
+        env = SERVICES[service]["environment"]
+        assert all(env[k] == f"${{{k}:-}}" for k in keys), service
+    for env in (
+        {},
+        {"OPENAI_API_KEY": "sk"},
+        {"LLM_BASE_URL": "http://llm:8080/v1"},
+        {"LLM_BASE_URL": "http://llm:8080/v1", "OPENAI_API_KEY": "sk"},
+        {"LLM_API_KEY": "k", "OPENAI_BASE_URL": "http://speech/v1"},
+    ):
+        assert agent_llm(env)[:2] == control_plane_llm(env), env
 
 
 def test_agent_workers_can_scale():
