@@ -138,7 +138,11 @@ class Progress:
             question = self.hints.get(seq) if seq is not None else None
             if question is None:
                 question = self.match(text)
-            move, at = ("ask" if question is not None else "other"), now
+            if question is not None and question == self.current and self.states[question].open:
+                move = self._inferred_move(text, again=True)
+            else:
+                move = "ask" if question is not None else self._inferred_move(text)
+            at = now
         self.last_agent, self.last_move = text, move
         if move == "anything_else":
             self._leave_current()
@@ -166,6 +170,19 @@ class Progress:
             if move != "other":
                 state.asked_ids.append(item_id)
         self.changed = True
+
+    def _inferred_move(self, text: str, again: bool = False) -> str:
+        """What a line that asks no guide question does, for a model that says only which question it asks: read
+        from the reply it answers (a follow-up to a vague answer is a probe, to "what do you mean?" a rephrasing)."""
+        state = self.state(self.current)
+        if state is None or state.last_reply is None or not state.open:
+            return "repeat" if again else "other"
+        kind = state.last_reply.kind
+        if kind in ("vague", "answer"):
+            return "probe" if "?" in text and not again else ("repeat" if again else "other")
+        return {"clarify": "clarify", "repeat": "repeat", "question_back": "deflect", "off_topic": "redirect"}.get(
+            kind, "repeat" if again else "other"
+        )
 
     def _leave_current(self) -> None:
         """Moving to another question settles the current one: answered if it got answers, skipped if it got only

@@ -7,7 +7,8 @@ or a request to `hurry` — in English or Russian, whatever the reply's length. 
 
 - requests (end, refusal, repeat, clarify, question back, haste) are read in the whole of a short reply, but only in
   the first sentence and the last two of a long one, so that a story that mentions them is still an answer;
-- a reply that asks back but also answers (six content words or more outside its question) is an answer;
+- a reply made only of questions (none of them a request) asks back; one that also answers (six content words or
+  more outside its questions) is an answer;
 - a digression marker ("by the way", «кстати») makes a reply off topic only when it shares no word with the question
   and at most one with the research goals, the guide and the topics;
 - a reply is vague when, once its vague phrases and filler words are set aside, it says (almost) nothing.
@@ -114,10 +115,12 @@ def lexicon() -> dict[str, dict[str, list[re.Pattern[str]]]]:
     return table
 
 
-_NEGATION_BEFORE = re.compile(r"(?:^| )(?:dont|do not|doesnt|didnt|not|never|no need to|не|нет|ни)(?: \w+)?$")
+_NEGATION_BEFORE = re.compile(r"(?:^| )(?:dont|do not|doesnt|didnt|not|never|no need to|не|ни)$")
 _LATER = re.compile(
     r"^ (?:in (?:a |an |the )?\w+ (?:minutes?|mins?|hours?|more)|soon|later|after|at \d|через|скоро|потом)"
 )
+# "Please" changes no reply's kind: "Pass, please." is "Pass."
+_POLITE = re.compile(r"\b(?:please|пожалуйста)\b", re.I)
 _RHETORICAL = re.compile(
     r"\b(?:does that make sense|if that makes sense|you know what i mean|know what i mean|понимаете|понимаешь)\b"
 )
@@ -162,6 +165,7 @@ def classify(text: str, question: str = "", context: str = "") -> Reply:
     """Read one reply. `question` is the question it answers; `context` the goals, guide and topics, for telling an
     answer from a digression."""
     language = detect_language(text) if text.strip() else "en"
+    text = _POLITE.sub(" ", text)
     norm = normalise(_RHETORICAL.sub(" ", text.lower()))
     if not norm:
         return Reply("vague", language)
@@ -183,14 +187,14 @@ def classify(text: str, question: str = "", context: str = "") -> Reply:
         return Reply("clarify", language, len(content))
     if _off_topic(norm, content, question, context):
         return Reply("off_topic", language, len(content))
-    asks_back = requests["question_back"] or _asks_back(text)
+    if hurry and len(content) < 4:
+        return Reply("hurry", language, len(content), hurry=True)
+    asks_back = requests["question_back"] or _asks_back(text) or _only_questions(text)
     if asks_back:
         statements = [normalise(s) for s in sentences(text) if not s.rstrip().endswith("?")]
         answered = content_words(" ".join(statements), all_covered)
         if len(answered) < 6:
             return Reply("question_back", language, len(content))
-    if hurry and len(content) < 4:
-        return Reply("hurry", language, len(content), hurry=True)
     vague_phrases = _covered("vague", norm)
     if not content or (vague_phrases and len(content) <= 2):
         return Reply("vague", language, len(content), hurry=hurry)
@@ -203,6 +207,12 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yourself|вы|вас|вам|ваш\w
 def _asks_back(text: str) -> bool:
     """A question to the interviewer that the lexicon does not list: a sentence in the second person ending in '?'."""
     return any(s.rstrip().endswith("?") and _SECOND_PERSON.search(s) for s in sentences(text))
+
+
+def _only_questions(text: str) -> bool:
+    """Nothing but questions, none of them a request the lexicon knows: a question to the interviewer."""
+    parts = sentences(text)
+    return bool(parts) and all(p.rstrip().endswith("?") for p in parts)
 
 
 def _off_topic(norm: str, content: list[str], question: str, context: str) -> bool:

@@ -48,12 +48,13 @@ class Run:
     config: InterviewConfig
     brain: Brain
     quiet_seconds: float = QUIET_SECONDS
+    clock: SimClock | None = None
     lines: list[Line] = field(default_factory=list)
 
     async def __aenter__(self) -> Run:
         self.plane = await FakeControlPlane().start()
         self.client = ControlPlaneClient(self.plane.url, self.config.interview_id, KEY, max_backoff=0.05)
-        self.clock = SimClock(self.config.started_at + _elapsed(self.config))
+        self.clock = self.clock or SimClock(self.config.started_at + _elapsed(self.config))
         progress = new_interview_progress(self.config)
         self.interview: InterviewSession = compose(
             self.config,
