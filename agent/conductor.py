@@ -94,6 +94,19 @@ class Conductor:
             text = text.replace("{" + name + "}", value)
         return text.strip()
 
+    def minutes(self) -> str:
+        n = self.config.duration_minutes
+        if self.lang == "ru":
+            form = (
+                "минуту"
+                if n % 10 == 1 and n % 100 != 11
+                else "минуты"
+                if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14
+                else "минут"
+            )
+            return f"{n} {form}"
+        return f"{n} minute" if n == 1 else f"{n} minutes"
+
     def question(self, index: int | None) -> str:
         return self.progress.questions[index].text if index is not None else self.line("anything_else")
 
@@ -239,16 +252,14 @@ class Conductor:
         first = self._next_open()
         if self.config.duration_minutes <= SHORT_INTERVIEW_MINUTES:
             return Decision(
-                self.line("greeting_short", minutes=str(self.config.duration_minutes), question=self.question(first)),
+                self.line("greeting_short", minutes=self.minutes(), question=self.question(first)),
                 first,
                 "ask",
             )
         topics = [t for t in self.config.topics if detect_language(t) == self.lang]
         topic_part = self.line("topics", topics=", ".join(topics)) if topics else ""
         return Decision(
-            self.line(
-                "greeting", minutes=str(self.config.duration_minutes), topics=topic_part, question=self.question(first)
-            ),
+            self.line("greeting", minutes=self.minutes(), topics=topic_part, question=self.question(first)),
             first,
             "ask",
         )

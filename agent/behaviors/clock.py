@@ -4,8 +4,8 @@ Pacing itself (each question's share of the time, the wrap-up in place of the ne
 and reaches it on every turn (`agent.interviewer.turn_context`). This behaviour only keeps the limit: shortly
 before `ends_at` it has the goodbye said and the interview ended with the reason `timer` — unless the interview is
 already ending. It never speaks over the respondent: while they talk it waits, up to the limit; if they are still
-talking then, their words so far are committed as their turn (so the record keeps the answer the limit cut), and
-the goodbye follows.
+talking then, listening stops and their words so far are committed as their turn (so the record keeps the answer
+the limit cut), and the goodbye follows.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from agent.timing import CLOSING_SECONDS, Clock
 log = logging.getLogger("agent.clock")
 # How long past the limit a respondent who is still talking is heard out before the goodbye.
 OVERTIME_SECONDS = 5.0
+# How long the goodbye waits for the words of a respondent cut by the limit to be transcribed.
+COMMIT_SECONDS = 8.0
 
 
 async def _respondent_heard(session: AgentSession) -> None:
@@ -62,7 +64,12 @@ async def close_at_time_limit(
         if not heard.done() and not ending.begun and session.input.audio is not None:
             log.info("interview %s: the respondent is still talking at the limit; keeping what they said", interview_id)
             try:
-                await asyncio.wait_for(session.commit_user_turn(skip_reply=True), 5)
+                # The interview is over: stop listening, so that the words so far are flushed and transcribed now
+                # (a speech-to-text behind the VAD only transcribes once the speech ends).
+                session.input.set_audio_enabled(False)
+                session.commit_user_turn(skip_reply=True)
+                # The goodbye waits until their words are in the conversation (and so on their way to the record).
+                await asyncio.wait_for(asyncio.shield(heard), COMMIT_SECONDS)
             except (TimeoutError, RuntimeError) as exc:
                 log.warning("interview %s: could not keep the last words (%s)", interview_id, type(exc).__name__)
         heard.cancel()
