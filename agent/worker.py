@@ -1,25 +1,23 @@
 """The worker's composition root: the agent server, the per-process prewarm, and the per-interview entrypoint.
 
-Nothing imports this module but `agent.__main__`; it wires the interview's session from the settings, the control
-plane client, the providers, the turn-taking settings (`agent.turn_taking`) and the behaviours.
+Nothing imports this module but `agent.__main__`; it builds the interview's session (`agent.session.compose`, the one
+composition the evaluation suite runs too) from the settings, the control plane client, the providers and the
+turn-taking settings (`agent.turn_taking`), and puts it in the room.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, cli, room_io
+from livekit.agents import AgentServer, JobContext, JobProcess, cli
 from livekit.plugins import silero
 
 from agent import providers
-from agent.behaviors.clock import keep_time
-from agent.behaviors.presence import check_in_when_respondent_is_quiet, end_when_respondent_is_gone_for_good
-from agent.behaviors.transcript import post_turns_to_control_plane
 from agent.config import AGENT_NAME, load_worker_settings
 from agent.control_plane import open_interview
-from agent.interviewer import Interviewer
+from agent.session import compose, new_interview_progress
+from agent.timing import SystemClock
 from agent.turn_taking import load_turn_detector, turn_handling
 
 log = logging.getLogger("agent.worker")
@@ -70,45 +68,27 @@ async def interview(ctx: JobContext) -> None:
     )
     await ctx.connect()
 
-    built = providers.build(settings, config, ctx.proc.userdata)
-    session = AgentSession(
+    clock = SystemClock()
+    progress = new_interview_progress(config)
+    built = providers.build(settings, config, ctx.proc.userdata, clock=clock, progress=progress)
+    running = compose(
+        config,
+        client=client,
+        brain=built.llm,
+        clock=clock,
+        progress=progress,
+        quiet_seconds=settings.quiet_check_seconds,
         stt=built.stt,
         tts=built.tts,
         vad=ctx.proc.userdata["vad"],
         turn_handling=turn_handling(
             ctx.proc.userdata.get("turn_detector"), streaming_stt=built.stt.capabilities.streaming
         ),
-        user_away_timeout=settings.quiet_check_seconds,
-        userdata=config,
     )
-    ending = asyncio.Event()
-
-    async def end(reason: str) -> None:
-        if ending.is_set():
-            return
-        ending.set()
-        log.info("interview %s: ending (%s)", config.interview_id, reason)
-        await client.complete(reason)
-        session.shutdown(drain=True)
-
-    session.on("close", lambda _: ctx.shutdown("interview session closed"))
-    post_turns_to_control_plane(session, client, config.next_seq)
-    check_in_when_respondent_is_quiet(session, end, config.interview_id)
-    identity = f"respondent-{config.interview_id}"
-    end_when_respondent_is_gone_for_good(ctx.room, identity, settings.rejoin_grace_seconds, end, config.interview_id)
-
-    await session.start(
-        agent=Interviewer(config, llm_model=built.llm, on_end=end),
-        room=ctx.room,
-        # A dropped respondent may come back: the session waits for the same identity instead of closing.
-        room_options=room_io.RoomOptions(participant_identity=identity, close_on_disconnect=False),
-    )
-    clock = asyncio.get_running_loop().create_task(keep_time(session, config.ends_at, end, config.interview_id))
-    ctx.add_shutdown_callback(lambda: _cancel(clock))
-
-
-async def _cancel(task: asyncio.Task) -> None:
-    task.cancel()
+    running.session.on("close", lambda _: ctx.shutdown("interview session closed"))
+    running.watch_room(ctx.room, settings.rejoin_grace_seconds)
+    await running.start(room=ctx.room)
+    ctx.add_shutdown_callback(running.aclose)
 
 
 def main() -> None:

@@ -43,10 +43,15 @@ class Settings:
     reconcile_interval_seconds: float = 10.0
     dispatch_agents: bool = True
     db_pool_size: int = 20
-    # Reports use the same provider settings as the agents: OpenAI or any OpenAI-compatible server, else offline.
-    openai_api_key: str = ""
-    openai_base_url: str = ""
+    # The language model, read as the agent workers read it (`llm_settings`): reports use it, and whether it is set
+    # says whether interviewers can translate a guide into the link's language (the offline interviewer cannot).
+    llm_base_url: str = ""
+    llm_api_key: str = ""
     report_model: str = "gpt-4o-mini"
+
+    @property
+    def has_model(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key)
 
     @property
     def is_development(self) -> bool:
@@ -89,11 +94,28 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def llm_settings(env: Mapping[str, str]) -> tuple[str, str]:
+    """The language model's server and key, as the agent workers read them (`agent.config.llm_settings`):
+    `LLM_BASE_URL` and `LLM_API_KEY`, else OpenAI's with `OPENAI_API_KEY` (and `OPENAI_BASE_URL`). A server without
+    a key gets a placeholder."""
+    base_url = (env.get("LLM_BASE_URL") or "").strip()
+    key = (env.get("LLM_API_KEY") or "").strip()
+    openai_key = (env.get("OPENAI_API_KEY") or "").strip()
+    openai_base_url = (env.get("OPENAI_BASE_URL") or "").strip()
+    if not base_url and not key:
+        key = openai_key
+        base_url = openai_base_url if key else ""
+    if base_url and not key:
+        key = "no-key"
+    return base_url, key
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     d = Settings()
     voices = tuple(v.strip() for v in env.get("VOICES", "").split(",") if v.strip()) or d.voices
     livekit_urls = tuple(u.strip().rstrip("/") for u in env.get("LIVEKIT_URL", "").split(",") if u.strip())
+    llm_base_url, llm_api_key = llm_settings(env)
     settings = Settings(
         app_env=env.get("APP_ENV") or d.app_env,
         database_url=env.get("DATABASE_URL") or d.database_url,
@@ -113,9 +135,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reconcile_interval_seconds=float(_int(env, "RECONCILE_INTERVAL_SECONDS", 10, 1, 3_600)),
         dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
         db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size, 0, 1000),
-        openai_api_key=env.get("OPENAI_API_KEY", ""),
-        openai_base_url=env.get("OPENAI_BASE_URL", ""),
-        report_model=env.get("REPORT_MODEL") or d.report_model,
+        llm_base_url=llm_base_url,
+        llm_api_key=llm_api_key,
+        report_model=env.get("REPORT_MODEL") or env.get("LLM_MODEL") or d.report_model,
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")

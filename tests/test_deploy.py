@@ -95,6 +95,25 @@ def test_the_control_plane_serves_on_the_published_port():
     assert livekit["webhook"]["urls"] == [f"http://control-plane:{port}/api/livekit/webhook"]
 
 
+def test_the_control_plane_and_the_workers_read_the_same_language_model():
+    """Whether interviewers have a model decides the control plane's language warning: both must agree."""
+    from agent.config import llm_settings as agent_llm
+    from control_plane.settings import llm_settings as control_plane_llm
+
+    keys = ("LLM_BASE_URL", "LLM_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+    for service in ("control-plane", "agent"):
+        env = SERVICES[service]["environment"]
+        assert all(env[k] == f"${{{k}:-}}" for k in keys), service
+    for env in (
+        {},
+        {"OPENAI_API_KEY": "sk"},
+        {"LLM_BASE_URL": "http://llm:8080/v1"},
+        {"LLM_BASE_URL": "http://llm:8080/v1", "OPENAI_API_KEY": "sk"},
+        {"LLM_API_KEY": "k", "OPENAI_BASE_URL": "http://speech/v1"},
+    ):
+        assert agent_llm(env)[:2] == control_plane_llm(env), env
+
+
 def test_agent_workers_can_scale():
     agent = SERVICES["agent"]
     assert "ports" not in agent and "container_name" not in agent

@@ -8,7 +8,7 @@ from litestar.di import Provide
 from control_plane.body import read
 from control_plane.errors import InvalidInput, Unauthorized
 from control_plane.interviews import services
-from control_plane.interviews.schemas import Completion, RespondentEmail, TurnIn
+from control_plane.interviews.schemas import Completion, GuideQuestionsIn, RespondentEmail, TurnIn
 from control_plane.links import services as links
 from control_plane.settings import Settings
 
@@ -61,12 +61,19 @@ async def agent_turn(interview: dict, seq: int, request: Request) -> dict:
     return {"seq": seq, "created": created}
 
 
+@put("/api/agent/interviews/{interview_id:str}/questions", dependencies=agent_deps)
+async def agent_questions(interview: dict, request: Request) -> dict:
+    data = await read(request, GuideQuestionsIn)
+    stored = await services.put_questions(interview, data.through_seq, data.questions)
+    return {"through_seq": data.through_seq, "stored": stored}
+
+
 @post("/api/agent/interviews/{interview_id:str}/complete", dependencies=agent_deps, status_code=200)
 async def agent_complete(interview: dict, request: Request, settings: Settings) -> dict:
     data = await read(request, Completion)
-    await links.complete(interview["id"], data.reason, settings)
+    await links.complete(interview["id"], data.reason, settings, note=data.note)
     request.app.state.dispatcher.interview_ended(interview["id"])
     return await services.completion_state(interview["id"])
 
 
-routes = [public_view, join, leave, agent_config, agent_turn, agent_complete]
+routes = [public_view, join, leave, agent_config, agent_turn, agent_questions, agent_complete]

@@ -16,11 +16,11 @@ from uuid import UUID
 from control_plane import livekit
 from control_plane.accounts.services import normalise_email
 from control_plane.db import transaction
-from control_plane.errors import EmailMismatch, InvalidStatus, LinkGone, NotFound, TurnConflict
+from control_plane.errors import EmailMismatch, InvalidInput, InvalidStatus, LinkGone, NotFound, TurnConflict
 from control_plane.links import services as links
 from control_plane.projects import services as projects
 from control_plane.settings import Settings
-from control_plane.tables import Link, LinkStatus, Turn
+from control_plane.tables import UNRESOLVED, GuideQuestion, Link, LinkStatus, QuestionOutcome, Turn
 from control_plane.timeutil import aware, iso, utcnow
 
 log = logging.getLogger("control_plane.interviews")
@@ -124,7 +124,7 @@ async def for_agent(interview_id: str, key: str, settings: Settings) -> dict[str
 
 async def completion_state(link_id: UUID) -> dict[str, Any]:
     row = (
-        await Link.select(Link.id, Link.status, Link.completed_at, Link.completion_reason)
+        await Link.select(Link.id, Link.status, Link.completed_at, Link.completion_reason, Link.end_note)
         .where(Link.id == link_id)
         .first()
     )
@@ -133,6 +133,7 @@ async def completion_state(link_id: UUID) -> dict[str, Any]:
         "status": row["status"],
         "completed_at": aware(row["completed_at"]),
         "completion_reason": row["completion_reason"],
+        "end_note": row["end_note"],
     }
 
 
@@ -161,7 +162,83 @@ async def agent_config(row: dict[str, Any]) -> dict[str, Any]:
         "turns": [
             {**t, "started_at": iso(t["started_at"]), "ended_at": iso(t["ended_at"])} for t in await turns_of(row["id"])
         ],
+        "questions": await questions_of(row["id"]),
     }
+
+
+async def questions_of(link_id: UUID) -> list[dict[str, Any]]:
+    """Where each guide question of the interview stands, in the guide's order."""
+    rows = (
+        await GuideQuestion.select(
+            GuideQuestion.position,
+            GuideQuestion.question,
+            GuideQuestion.outcome,
+            GuideQuestion.asked_seqs,
+            GuideQuestion.answer_seqs,
+        )
+        .where(GuideQuestion.link == link_id)
+        .order_by(GuideQuestion.position)
+    )
+    return [
+        {
+            "index": r["position"],
+            "question": r["question"],
+            "outcome": r["outcome"],
+            "asked_seqs": json.loads(r["asked_seqs"]),
+            "answer_seqs": json.loads(r["answer_seqs"]),
+        }
+        for r in rows
+    ]
+
+
+async def put_questions(row: dict[str, Any], through_seq: int, questions: list[Any]) -> bool:
+    """Store where the guide questions stand as of turn `through_seq`, replacing an older state; answer whether it
+    was stored. The same state again changes nothing, an older one (a late retry) is ignored. After completion,
+    questions still open are stored as not reached."""
+    if row["status"] not in (LinkStatus.active.value, LinkStatus.completed.value):
+        raise LinkGone(row["status"])
+    indexes = [q.index for q in questions]
+    if len(set(indexes)) != len(indexes):
+        raise InvalidInput("questions: each index may appear once")
+    completed = row["status"] == LinkStatus.completed.value
+    unresolved = [u.value for u in UNRESOLVED]
+    rows = [
+        GuideQuestion(
+            link=row["id"],
+            key=f"{row['id']}:{q.index}",
+            position=q.index,
+            question=q.question,
+            outcome=QuestionOutcome.not_reached.value if completed and q.outcome in unresolved else q.outcome,
+            asked_seqs=json.dumps(q.asked_seqs),
+            answer_seqs=json.dumps(q.answer_seqs),
+            through_seq=through_seq,
+            updated_at=utcnow(),
+        )
+        for q in questions
+    ]
+    try:
+        async with transaction():
+            if await _newer_questions(row["id"], through_seq):
+                return False
+            await GuideQuestion.delete().where(GuideQuestion.link == row["id"])
+            if rows:
+                await GuideQuestion.insert(*rows)
+    except Exception:
+        # A concurrent post (a retry overtaking its original) wrote first; fine when it was as new as this one.
+        if await _newer_questions(row["id"], through_seq - 1):
+            return False
+        raise
+    return True
+
+
+async def _newer_questions(link_id: UUID, through_seq: int) -> bool:
+    newest = (
+        await GuideQuestion.select(GuideQuestion.through_seq)
+        .where(GuideQuestion.link == link_id)
+        .order_by(GuideQuestion.through_seq, ascending=False)
+        .first()
+    )
+    return newest is not None and newest["through_seq"] > through_seq
 
 
 async def put_turn(

@@ -18,7 +18,7 @@ class ProjectLinksController(Controller):
     @post("/", status_code=201)
     async def create(self, project_id: UUID, request: Request, principal: Principal, settings: Settings) -> dict:
         data = await read(request, NewLinks)
-        created, reserved = await services.create_batch(
+        created, reserved, warnings = await services.create_batch(
             principal.account_id,
             project_id,
             settings,
@@ -30,7 +30,7 @@ class ProjectLinksController(Controller):
             topics=[t.strip() for t in data.topics],
             name=data.name.strip() if data.name else None,
         )
-        return {"links": created, "reserved_tokens": reserved}
+        return {"links": created, "reserved_tokens": reserved, "warnings": warnings}
 
     @get("/")
     async def list(

@@ -19,7 +19,7 @@ from control_plane.db import transaction
 from control_plane.errors import ContextMissing, InvalidStatus, NotFound, UnknownVoice
 from control_plane.projects import services as projects
 from control_plane.settings import Settings
-from control_plane.tables import Link, LinkStatus, Record
+from control_plane.tables import UNRESOLVED, GuideQuestion, Link, LinkStatus, QuestionOutcome, Record
 from control_plane.timeutil import aware, utcnow
 from control_plane.wallet import services as wallet
 
@@ -77,11 +77,42 @@ def serialise(row: dict[str, Any], settings: Settings, record_id: UUID | None = 
         "ends_at": aware(row["ends_at"]),
         "completed_at": aware(row["completed_at"]),
         "completion_reason": row["completion_reason"],
+        "end_note": row["end_note"],
         "reserved_tokens": row["reserved_tokens"],
         "charged_tokens": row["charged_tokens"],
         "record_id": str(record_id) if record_id else None,
         "created_at": aware(row["created_at"]),
     }
+
+
+LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
+
+
+def language_of(text: str) -> str:
+    """ "ru" when a good part of the letters are Cyrillic, else "en" (as the offline interviewer reads a guide)."""
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum("а" <= c.lower() <= "я" or c.lower() == "ё" for c in letters)
+    return "ru" if letters and cyrillic / len(letters) > 0.3 else "en"
+
+
+def warnings_for(guide: str, language: str, settings: Settings) -> list[dict[str, str]]:
+    """What the researcher should know about links in `language` with this guide. Without a language model the
+    interviewer cannot translate the guide, so it holds the interview in the guide's language, not the link's."""
+    guide_language = language_of(guide)
+    if settings.has_model or language == "auto" or language == guide_language:
+        return []
+    return [
+        {
+            "code": "guide_language",
+            "detail": (
+                f"The interview guide is written in {LANGUAGE_NAMES[guide_language]}, but these links are in "
+                f"{LANGUAGE_NAMES[language]}, and no language model is configured to translate it. The offline "
+                f"interviewer will hold these interviews in {LANGUAGE_NAMES[guide_language]}, the guide's language. "
+                f"Write the guide in {LANGUAGE_NAMES[language]}, choose {LANGUAGE_NAMES[guide_language]} or auto "
+                "for the links, or have the operator configure a model (LLM_BASE_URL or LLM_API_KEY)."
+            ),
+        }
+    ]
 
 
 async def create_batch(
@@ -96,7 +127,7 @@ async def create_batch(
     language: str,
     topics: list[str],
     name: str | None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[dict[str, Any]], int, list[dict[str, str]]]:
     project = await projects.get(account_id, project_id)
     if not project["research_goals"].strip() or not project["interview_guide"].strip():
         raise ContextMissing()
@@ -127,7 +158,11 @@ async def create_batch(
         await Link.insert(*rows)
     log.info("project %s: created %d link(s), reserved %d tokens", project_id, count, total)
     created = [await get_row(account_id, r.id) for r in rows]
-    return [serialise(r, settings) for r in created], total
+    return (
+        [serialise(r, settings) for r in created],
+        total,
+        warnings_for(project["interview_guide"], language, settings),
+    )
 
 
 async def get_row(account_id: UUID, link_id: UUID) -> dict[str, Any]:
@@ -212,8 +247,9 @@ def minutes_used(started_at: datetime, completed_at: datetime, duration_minutes:
     return min(duration_minutes, max(1, math.ceil(seconds / 60)))
 
 
-async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime | None = None) -> bool:
-    """Complete an active interview: charge the minutes used, release the rest, write the record. At most once."""
+async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime | None = None, note: str = "") -> bool:
+    """Complete an active interview: charge the minutes used, release the rest, settle the guide questions still
+    open as not reached, write the record. At most once."""
     now = now or utcnow()
     async with transaction():
         row = await Link.select().where(Link.id == link_id).first()
@@ -229,11 +265,15 @@ async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime
             {
                 Link.completed_at: completed_at,
                 Link.completion_reason: reason,
+                Link.end_note: note.strip() or None,
                 Link.charged_tokens: min(charge, row["reserved_tokens"]),
             },
         ):
             return False
         await _settle(row, charge, f"interview completed ({minutes} min)")
+        await GuideQuestion.update({GuideQuestion.outcome: QuestionOutcome.not_reached.value}).where(
+            (GuideQuestion.link == link_id) & GuideQuestion.outcome.is_in([u.value for u in UNRESOLVED])
+        )
         await Record(
             account=row["account"],
             project=row["project"],

@@ -41,6 +41,11 @@ def to_markdown(report: dict[str, Any], project_name: str) -> str:
         out += ["", "## Quotes", ""]
         for q in c["quotes"]:
             out += [_quote(q, report["record_id"]), ""]
+    if c.get("coverage"):
+        out += ["", "## Guide questions", ""]
+        for q in c["coverage"]:
+            counts = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in q["outcomes"].items())
+            out.append(f"- {q['index']}. {q['question']} ({counts})")
     if c.get("open_questions"):
         out += ["", "## Open questions", "", *[f"- {x}" for x in c["open_questions"]]]
     if c.get("guide_gaps"):

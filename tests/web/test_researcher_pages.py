@@ -78,6 +78,8 @@ def test_researcher_creates_links_and_manages_them(page, researcher: Researcher)
     screenshot(page, "create-links-modal", full_page=False)
     dialog.get_by_role("button", name="Create Links").click()
     expect(dialog).to_be_hidden()
+    # An English guide on Russian links: with no language model the interviewer cannot translate it, and says so.
+    expect(page.locator("#links-warning")).to_contain_text("written in English, but these links are in Russian")
     expect(page.locator("#toast")).to_contain_text(
         f"3 links created; 30 tokens reserved; balance now {STARTER_TOKENS - 30}."
     )

@@ -355,6 +355,9 @@ createForm.addEventListener("submit", async (event) => {
       `${created.links.length} link${created.links.length === 1 ? "" : "s"} created; ${created.reserved_tokens} tokens reserved` +
         (balance ? `; balance now ${balance.available}.` : "."),
     );
+    const warning = document.getElementById("links-warning");
+    warning.textContent = (created.warnings || []).map((w) => w.detail).join(" ");
+    warning.hidden = !warning.textContent;
     selectTab("active");
     loadCounts().catch(() => {});
   } catch (error) {

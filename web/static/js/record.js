@@ -4,7 +4,27 @@ import { badge, download, el, formatDateTime, formatDuration, LANGUAGES, setStat
 
 const main = document.getElementById("main");
 const SPEAKERS = { agent: "Interviewer", respondent: "Respondent" };
-const REASONS = { timer: "Time limit", left: "Respondent left", agent_end: "Interviewer", backstop: "Server" };
+const REASONS = {
+  timer: "Time limit",
+  left: "Respondent left",
+  agent_end: "Interviewer",
+  respondent: "Respondent asked to end",
+  server: "Server",
+  backstop: "Server",
+};
+const OUTCOMES = {
+  answered: "Answered",
+  probed: "Answered after a probe",
+  clarified: "Answered after rephrasing",
+  skipped: "Skipped",
+  not_reached: "Not reached",
+  asked: "Asked",
+  pending: "Not asked",
+};
+
+function outcomeText(question) {
+  return `${question.index}. ${question.question} — ${OUTCOMES[question.outcome] || question.outcome}`;
+}
 
 function offset(record, turn) {
   const seconds = Math.max(0, Math.round((new Date(turn.started_at) - new Date(record.started_at)) / 1000));
@@ -24,6 +44,10 @@ function facts(record) {
 function asText(record) {
   const lines = [`Interview record${record.link_name ? `: ${record.link_name}` : ""}`, ""];
   for (const [key, value] of facts(record)) lines.push(`${key}: ${value}`);
+  if (record.questions?.length) {
+    lines.push("", "Guide questions", "");
+    for (const question of record.questions) lines.push(outcomeText(question));
+  }
   lines.push("", "Transcript", "");
   for (const turn of record.transcript) lines.push(`[${offset(record, turn)}] ${SPEAKERS[turn.speaker] || turn.speaker}: ${turn.text}`);
   return lines.join("\n") + "\n";
@@ -32,6 +56,10 @@ function asText(record) {
 function asMarkdown(record) {
   const lines = [`# Interview record${record.link_name ? `: ${record.link_name}` : ""}`, ""];
   for (const [key, value] of facts(record)) lines.push(`- **${key}:** ${value}`);
+  if (record.questions?.length) {
+    lines.push("", "## Guide questions", "");
+    for (const question of record.questions) lines.push(`- ${outcomeText(question)}`);
+  }
   lines.push("", "## Transcript", "");
   for (const turn of record.transcript) {
     lines.push(`**${SPEAKERS[turn.speaker] || turn.speaker}** (${offset(record, turn)}): ${turn.text}`, "");
@@ -62,6 +90,10 @@ async function load() {
       reason: REASONS[record.completion_reason] || record.completion_reason || "—",
     };
     for (const [key, value] of Object.entries(values)) main.querySelector(`[data-fact="${key}"]`).textContent = value;
+    const note = document.getElementById("end-note");
+    note.textContent = record.end_note || "";
+    note.hidden = !record.end_note;
+    showQuestions(record.questions || []);
     document.getElementById("transcript").replaceChildren(
       ...record.transcript.map((turn) =>
         el(
@@ -94,6 +126,39 @@ async function load() {
 }
 
 load();
+
+// Where each guide question ended up, with links to the turns that asked and answered it.
+function showQuestions(questions) {
+  const turnLinks = (label, seqs) =>
+    seqs.length
+      ? [label, ...seqs.flatMap((seq, i) => [i ? ", " : " ", el("a", { href: `#turn-${seq}` }, String(seq))])]
+      : [];
+  document.getElementById("guide-questions").replaceChildren(
+    ...questions.map((q) =>
+      el(
+        "li",
+        { "data-outcome": q.outcome },
+        el("span", {}, `${q.index}. ${q.question}`),
+        el("span", { class: `badge badge-${q.outcome}` }, OUTCOMES[q.outcome] || q.outcome),
+        el(
+          "span",
+          { class: "turn-links muted" },
+          ...turnLinks("Asked in turn", q.asked_seqs),
+          q.asked_seqs.length && q.answer_seqs.length ? "; " : "",
+          ...turnLinks("answered in turn", q.answer_seqs),
+        ),
+      ),
+    ),
+  );
+  const counted = {};
+  for (const q of questions) counted[q.outcome] = (counted[q.outcome] || 0) + 1;
+  const summary = main.querySelector('[data-state="questions-summary"]');
+  summary.textContent = Object.entries(counted)
+    .map(([outcome, n]) => `${n} ${(OUTCOMES[outcome] || outcome).toLowerCase()}`)
+    .join(" · ");
+  setState(main, "questions-summary", questions.length > 0);
+  setState(main, "questions-empty", questions.length === 0);
+}
 
 // Reports of this record: listed, and one more generated on request (it opens when it is ready).
 async function showReports(recordId) {
