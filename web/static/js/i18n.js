@@ -4,6 +4,9 @@
 
 export const LANGUAGES = ["en", "ru"];
 export const language = LANGUAGES.includes(document.documentElement.lang) ? document.documentElement.lang : "en";
+// Dates and numbers follow the browser's own variant of that language when it has one (en-GB: 25 Nov 2025).
+const browserLocales = navigator.languages || [navigator.language];
+const locale = browserLocales.find((tag) => tag && tag.toLowerCase().split("-")[0] === language) || language;
 
 const catalogues = new Map();
 
@@ -22,15 +25,16 @@ export function catalogue(lang) {
 const loaded = { [language]: await catalogue(language) };
 if (language !== "en") loaded.en = await catalogue("en");
 
-// Make a catalogue already fetched with `catalogue()` available to `translate`.
+// Load another language for `translate` (the room loads both, since its link may speak either).
 export async function load(lang) {
   loaded[lang] = await catalogue(lang);
 }
 
 const numbers = new Map();
 function formatIn(lang, value) {
-  if (!numbers.has(lang)) numbers.set(lang, new Intl.NumberFormat(lang));
-  return numbers.get(lang).format(value);
+  const tag = lang === language ? locale : lang;
+  if (!numbers.has(tag)) numbers.set(tag, new Intl.NumberFormat(tag));
+  return numbers.get(tag).format(value);
 }
 
 // An entry is a string with {name} placeholders, or a plural entry keyed by Intl.PluralRules category, chosen by
@@ -59,5 +63,5 @@ export function formatNumber(value) {
   return formatIn(language, value);
 }
 
-export const dateTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
-export const fullDateTime = new Intl.DateTimeFormat(language, { dateStyle: "full", timeStyle: "long" });
+export const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+export const fullDateTime = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "long" });
