@@ -8,6 +8,7 @@ from litestar import Request, Response, get, post
 
 from control_plane.accounts.services import Principal
 from control_plane.body import read
+from control_plane.i18n import language_of
 from control_plane.projects import services as projects
 from control_plane.reports import services
 from control_plane.reports.render import to_markdown
@@ -47,11 +48,12 @@ async def report(report_id: UUID, principal: Principal) -> dict:
 
 
 @get("/api/reports/{report_id:uuid}/markdown")
-async def report_markdown(report_id: UUID, principal: Principal) -> Response:
+async def report_markdown(report_id: UUID, principal: Principal, request: Request) -> Response:
+    """In the language of the `lang` cookie, else of the request's Accept-Language."""
     found = await services.get(principal.account_id, report_id)
     project = await projects.get(principal.account_id, UUID(found["project_id"]))
     return Response(
-        to_markdown(found, project["name"]),
+        to_markdown(found, project["name"], language_of(request)),
         media_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="report-{report_id}.md"'},
     )

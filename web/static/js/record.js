@@ -1,29 +1,21 @@
 // One record: its facts, the transcript, and export as plain text, Markdown or JSON (built here, in the browser).
 import { api } from "./api.js";
+import { t } from "./i18n.js";
 import { badge, download, el, formatDateTime, formatDuration, LANGUAGES, setState, showError } from "./ui.js";
 
 const main = document.getElementById("main");
-const SPEAKERS = { agent: "Interviewer", respondent: "Respondent" };
+const SPEAKERS = { agent: t("record.interviewer"), respondent: t("record.respondent") };
 const REASONS = {
-  timer: "Time limit",
-  left: "Respondent left",
-  agent_end: "Interviewer",
-  respondent: "Respondent asked to end",
-  server: "Server",
-  backstop: "Server",
-};
-const OUTCOMES = {
-  answered: "Answered",
-  probed: "Answered after a probe",
-  clarified: "Answered after rephrasing",
-  skipped: "Skipped",
-  not_reached: "Not reached",
-  asked: "Asked",
-  pending: "Not asked",
+  timer: t("record.reason_timer"),
+  left: t("record.reason_left"),
+  agent_end: t("record.reason_agent_end"),
+  respondent: t("record.reason_respondent"),
+  server: t("record.reason_server"),
+  backstop: t("record.reason_backstop"),
 };
 
 function outcomeText(question) {
-  return `${question.index}. ${question.question} — ${OUTCOMES[question.outcome] || question.outcome}`;
+  return `${question.index}. ${question.question} — ${t(`outcome.${question.outcome}`)}`;
 }
 
 function offset(record, turn) {
@@ -33,34 +25,34 @@ function offset(record, turn) {
 
 function facts(record) {
   return [
-    ["Respondent", record.respondent_email],
-    ["Started", formatDateTime(record.started_at)],
-    ["Completed", formatDateTime(record.completed_at)],
-    ["Duration", formatDuration(record.duration_seconds)],
-    ["Language", LANGUAGES[record.language] || record.language],
+    [t("record.respondent"), record.respondent_email],
+    [t("record.started"), formatDateTime(record.started_at)],
+    [t("record.completed"), formatDateTime(record.completed_at)],
+    [t("record.duration"), formatDuration(record.duration_seconds)],
+    [t("record.language"), LANGUAGES[record.language] || record.language],
   ];
 }
 
 function asText(record) {
-  const lines = [`Interview record${record.link_name ? `: ${record.link_name}` : ""}`, ""];
+  const lines = [`${t("record.heading")}${record.link_name ? `: ${record.link_name}` : ""}`, ""];
   for (const [key, value] of facts(record)) lines.push(`${key}: ${value}`);
   if (record.questions?.length) {
-    lines.push("", "Guide questions", "");
+    lines.push("", t("record.questions"), "");
     for (const question of record.questions) lines.push(outcomeText(question));
   }
-  lines.push("", "Transcript", "");
+  lines.push("", t("record.transcript"), "");
   for (const turn of record.transcript) lines.push(`[${offset(record, turn)}] ${SPEAKERS[turn.speaker] || turn.speaker}: ${turn.text}`);
   return lines.join("\n") + "\n";
 }
 
 function asMarkdown(record) {
-  const lines = [`# Interview record${record.link_name ? `: ${record.link_name}` : ""}`, ""];
+  const lines = [`# ${t("record.heading")}${record.link_name ? `: ${record.link_name}` : ""}`, ""];
   for (const [key, value] of facts(record)) lines.push(`- **${key}:** ${value}`);
   if (record.questions?.length) {
-    lines.push("", "## Guide questions", "");
+    lines.push("", `## ${t("record.questions")}`, "");
     for (const question of record.questions) lines.push(`- ${outcomeText(question)}`);
   }
-  lines.push("", "## Transcript", "");
+  lines.push("", `## ${t("record.transcript")}`, "");
   for (const turn of record.transcript) {
     lines.push(`**${SPEAKERS[turn.speaker] || turn.speaker}** (${offset(record, turn)}): ${turn.text}`, "");
   }
@@ -70,11 +62,11 @@ function asMarkdown(record) {
 async function load() {
   try {
     const record = await api("GET", `/api/records/${main.dataset.recordId}`);
-    document.getElementById("record-title").textContent = `Interview with ${record.respondent_email}`;
-    document.title = `${record.respondent_email} · AI Interviewer`;
+    document.getElementById("record-title").textContent = t("record.heading_with", { email: record.respondent_email });
+    document.title = `${record.respondent_email} · ${t("app.name")}`;
     const crumb = document.getElementById("project-crumb");
     crumb.href = `/projects/${record.project_id}`;
-    crumb.textContent = "Project";
+    crumb.textContent = t("record.project");
     crumb.hidden = false;
     api("GET", `/api/projects/${record.project_id}`).then(
       (project) => {
@@ -119,7 +111,7 @@ async function load() {
       button.addEventListener("click", exports[button.dataset.export]);
     }
   } catch (error) {
-    showError(main, error.status === 404 ? { detail: "This record does not exist, or it belongs to another account." } : error);
+    showError(main, error.status === 404 ? { detail: t("record.not_found") } : error);
   } finally {
     setState(main, "loading", false);
   }
@@ -139,13 +131,13 @@ function showQuestions(questions) {
         "li",
         { "data-outcome": q.outcome },
         el("span", {}, `${q.index}. ${q.question}`),
-        el("span", { class: `badge badge-${q.outcome}` }, OUTCOMES[q.outcome] || q.outcome),
+        el("span", { class: `badge badge-${q.outcome}` }, t(`outcome.${q.outcome}`)),
         el(
           "span",
           { class: "turn-links muted" },
-          ...turnLinks("Asked in turn", q.asked_seqs),
+          ...turnLinks(t("record.asked_in_turns", { count: q.asked_seqs.length }), q.asked_seqs),
           q.asked_seqs.length && q.answer_seqs.length ? "; " : "",
-          ...turnLinks("answered in turn", q.answer_seqs),
+          ...turnLinks(t("record.answered_in_turns", { count: q.answer_seqs.length }), q.answer_seqs),
         ),
       ),
     ),
@@ -154,7 +146,7 @@ function showQuestions(questions) {
   for (const q of questions) counted[q.outcome] = (counted[q.outcome] || 0) + 1;
   const summary = main.querySelector('[data-state="questions-summary"]');
   summary.textContent = Object.entries(counted)
-    .map(([outcome, n]) => `${n} ${(OUTCOMES[outcome] || outcome).toLowerCase()}`)
+    .map(([outcome, n]) => t(`outcome.count_${outcome}`, { count: n }))
     .join(" · ");
   setState(main, "questions-summary", questions.length > 0);
   setState(main, "questions-empty", questions.length === 0);
@@ -166,7 +158,7 @@ async function showReports(recordId) {
   const reports = await api("GET", `/api/records/${recordId}/reports`);
   list.replaceChildren(
     ...reports.map((r) =>
-      el("li", {}, el("a", { href: `/reports/${r.id}` }, `Report of ${formatDateTime(r.created_at)}`), " ", badge(r.status)),
+      el("li", {}, el("a", { href: `/reports/${r.id}` }, t("record.report_of", { date: formatDateTime(r.created_at) })), " ", badge(r.status)),
     ),
   );
   setState(main, "reports-empty", reports.length === 0);
