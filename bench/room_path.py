@@ -29,6 +29,7 @@ import asyncio
 import bisect
 import hashlib
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -448,11 +449,16 @@ class Respondent:
 
 
 class WorkerMeter:
-    """CPU seconds and PSS of the worker process and all its descendants, sampled every half second."""
+    """CPU seconds and PSS of the worker process and all its descendants, sampled every half second.
+
+    CPU counts each process's own time and, through its parent's `children_*` times, the processes that ended
+    (job processes, espeak-ng runs); a process seen alive and then reaped by a process we watch is counted once."""
 
     def __init__(self, pid: int) -> None:
         self.root = psutil.Process(pid)
-        self.cpu: dict[int, float] = {}
+        self.own: dict[int, float] = {}
+        self.reaped: dict[int, float] = {}
+        self.parent: dict[int, int] = {}
         self.peak_pss = 0
         self._task: asyncio.Task | None = None
 
@@ -467,7 +473,9 @@ class WorkerMeter:
         for p in self.procs():
             try:
                 t = p.cpu_times()
-                self.cpu[p.pid] = t.user + t.system
+                self.own[p.pid] = t.user + t.system
+                self.reaped[p.pid] = t.children_user + t.children_system
+                self.parent[p.pid] = p.ppid()
                 pss += p.memory_full_info().pss
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
@@ -475,7 +483,12 @@ class WorkerMeter:
         return pss
 
     def cpu_seconds(self) -> float:
-        return sum(self.cpu.values())
+        live = {p.pid for p in self.procs()}
+        total = sum(self.own.values()) + sum(self.reaped.values())
+        for pid, seconds in self.own.items():  # ended, and already inside its parent's children_* time
+            if pid not in live and self.parent.get(pid) in self.reaped:
+                total -= seconds
+        return total
 
     async def _run(self) -> None:
         while True:
@@ -688,6 +701,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the stack's logs")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the worker (repeatable)")
     args = parser.parse_args()
+    logging.getLogger("livekit").setLevel(logging.CRITICAL)  # a closing room's data channels are no news here
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     extra = dict(item.split("=", 1) for item in args.env)
     asyncio.run(main_async(sizes, args.answers, args.keep, extra))
