@@ -77,3 +77,16 @@ async def test_a_backchannel_while_the_agent_holds_the_floor_is_no_answer(userda
 
     assert await heard(agent_speaking=True) == []
     assert await heard(agent_speaking=False) == ["okay"]  # asked and listening, "okay" is an answer
+
+
+async def test_tts_speaks_streamed_text(userdata):
+    tts = lk_tts.StreamAdapter(tts=speech.build_tts("en", "echo", userdata))
+    stream = tts.stream()
+    for token in ["Thank you. ", "Could you tell me ", "more about that?"]:
+        stream.push_text(token)
+    stream.end_input()
+
+    frames = [ev.frame async for ev in stream]
+
+    samples = np.frombuffer(b"".join(bytes(f.data) for f in frames), np.int16)
+    assert 1.0 < len(samples) / tts.sample_rate < 6.0 and rms(samples) > 500
