@@ -122,11 +122,16 @@ class Stack:
         env.pop("TEST_DATABASE_URL", None)
         return env
 
-    def _spawn(self, name: str, args: list[str]) -> Proc:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> Proc:
         log = self.workdir / f"{name}.log"
         handle = open(log, "ab")  # noqa: SIM115 - the child keeps writing to it
         popen = subprocess.Popen(
-            args, cwd=ROOT, env=self.env(), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env={**self.env(), **(env or {})},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         proc = Proc(name, popen, log)
         self.procs.append(proc)
@@ -157,8 +162,9 @@ class Stack:
         wait_until(lambda: http_ok(f"{self.control_plane_url}/healthz"), "control plane", timeout, proc.popen, proc.log)
         return proc
 
-    def start_worker(self, name: str = "agent", timeout: float = 120) -> Proc:
-        proc = self._spawn(name, [sys.executable, "-m", "agent", "start"])
+    def start_worker(self, name: str = "agent", timeout: float = 120, env: dict[str, str] | None = None) -> Proc:
+        """An agent worker; `env` adds settings of its own (its metrics port, say)."""
+        proc = self._spawn(name, [sys.executable, "-m", "agent", "start"], env)
         wait_until(
             lambda: "registered worker" in proc.log_text(), f"agent worker {name}", timeout, proc.popen, proc.log
         )

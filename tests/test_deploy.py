@@ -12,14 +12,11 @@ from control_plane.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-AGENT_KEYS = {
-    "LIVEKIT_URL",
-    "LIVEKIT_API_KEY",
-    "LIVEKIT_API_SECRET",
-    "CONTROL_PLANE_URL",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-}
+
+
+def agent_setting_names() -> set[str]:
+    """The variables an agent worker reads, as agent/config.py spells them."""
+    return set(re.findall(r'env\.get\("([A-Z][A-Z0-9_]{2,})"', (ROOT / "agent" / "config.py").read_text()))
 
 
 def setting_names() -> set[str]:
@@ -56,9 +53,16 @@ def test_agent_workers_can_scale():
     agent = SERVICES["agent"]
     assert "ports" not in agent and "container_name" not in agent
     assert agent["command"] == ["python", "-m", "agent", "start"]
-    assert set(agent["environment"]) <= AGENT_KEYS
+    unknown = set(agent["environment"]) - agent_setting_names()
+    assert not unknown, f"docker-compose sets variables the agent worker does not read: {unknown}"
     assert agent["environment"]["CONTROL_PLANE_URL"] == "http://control-plane:8000"
     assert agent["environment"]["LIVEKIT_URL"] == "ws://livekit:7880"
+
+
+def test_each_agent_worker_serves_its_metrics_inside_the_stack():
+    agent = SERVICES["agent"]
+    port = agent["environment"]["AGENT_METRICS_PORT"].split(":-")[1].rstrip("}")
+    assert port in [str(p) for p in agent["expose"]]
 
 
 def test_livekit_ports_match_the_local_config():
