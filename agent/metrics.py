@@ -13,6 +13,7 @@ Interviews run as threads of the worker process (see `agent.worker`), so one reg
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -44,12 +45,15 @@ LLM = Histogram("interviewer_turn_llm_first_token_seconds", "The reply's first t
 TTS = Histogram("interviewer_turn_tts_first_audio_seconds", "The reply's first audio from the voice", buckets=SECONDS)
 INTERRUPTED = Counter("interviewer_agent_lines_interrupted_total", "Agent lines the respondent interrupted")
 
-_MEMORY_EVERY = 5.0
-_last_memory = 0.0
+# The worker's own CPU and memory are read every 5 s: walking the process tree twice a second costs more than it tells.
+_USAGE_EVERY = 5.0
+_last_usage = 0.0
+log = logging.getLogger("agent.metrics")
 
 
-def observe(session: AgentSession) -> None:
-    """Record the latencies of each finished turn of `session`."""
+def observe(session: AgentSession, interview_id: str) -> None:
+    """Record the latencies of each finished turn of `session`, and log them with the interview's id."""
+    heard: dict[str, float] = {}
 
     @session.on("conversation_item_added")
     def _on_item(event: ConversationItemAddedEvent) -> None:
@@ -60,12 +64,25 @@ def observe(session: AgentSession) -> None:
         if item.role == "user":
             _observe(END_OF_TURN, m.get("end_of_turn_delay"))
             _observe(STT, m.get("transcription_delay"))
+            heard.update(eot=m.get("end_of_turn_delay", -1), stt=m.get("transcription_delay", -1))
         elif item.role == "assistant":
             _observe(VOICE_TO_VOICE, m.get("e2e_latency"))
             _observe(LLM, m.get("llm_node_ttft"))
             _observe(TTS, m.get("tts_node_ttfb"))
             if item.interrupted:
                 INTERRUPTED.inc()
+            if m.get("e2e_latency") is not None:
+                log.info(
+                    "interview %s: reply %.2f s after the respondent stopped (end of turn %.2f, transcript %.2f, "
+                    "first token %.2f, first audio %.2f)",
+                    interview_id,
+                    m["e2e_latency"],
+                    heard.get("eot", -1),
+                    heard.get("stt", -1),
+                    m.get("llm_node_ttft", -1),
+                    m.get("tts_node_ttfb", -1),
+                )
+            heard.clear()
 
 
 def _observe(histogram: Histogram, value: float | None) -> None:
@@ -74,16 +91,16 @@ def _observe(histogram: Histogram, value: float | None) -> None:
 
 
 def worker_state(*, interviews: int, load: float, host_cpu: float) -> None:
-    """Called with each load report (every 0.5 s): the gauges, and the worker's CPU and memory."""
-    global _last_memory
+    """Called with each load report (every 0.5 s): the gauges, and every 5 s the worker's CPU and memory."""
+    global _last_usage
     ACTIVE.set(interviews)
     LOAD.set(load)
     HOST_CPU.set(host_cpu)
-    procs = _worker_processes()
-    CPU.set(sum(_cpu(p) for p in procs))
     now = time.monotonic()
-    if now - _last_memory >= _MEMORY_EVERY:  # reading PSS walks the page tables: not twice a second
-        _last_memory = now
+    if now - _last_usage >= _USAGE_EVERY:
+        _last_usage = now
+        procs = _worker_processes()
+        CPU.set(sum(_cpu(p) for p in procs))
         MEMORY.set(sum(_pss(p) for p in procs))
 
 

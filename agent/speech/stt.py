@@ -15,6 +15,7 @@ for an answer.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import time
@@ -36,6 +37,7 @@ from livekit.agents.utils import AudioBuffer, is_given
 
 from agent.speech import models
 
+log = logging.getLogger("agent.speech.stt")
 WHISPER_RATE = 16000
 # Greedy decoding at temperature 0 can loop on unclear audio ("баси баси баси ..."): cap each 30 s window at a
 # generous speaking rate so a loop ends in a fraction of a second instead of filling the window's 448 tokens.
@@ -214,8 +216,10 @@ class _WhisperStream(stt.RecognizeStream):
     async def _transcribe(self, audio: np.ndarray) -> None:
         started = time.monotonic()
         result = await asyncio.to_thread(transcribe, self._whisper_stt._whisper, audio, self._wanted)
+        took = time.monotonic() - started
+        log.debug("transcribed %.1f s of audio in %.2f s", len(audio) / WHISPER_RATE, took)
         if self._whisper_stt.on_transcribed is not None:
-            self._whisper_stt.on_transcribed(time.monotonic() - started)
+            self._whisper_stt.on_transcribed(took)
         if not result.text or (self._whisper_stt.ignore_backchannel() and is_backchannel(result.text)):
             return
         self._event_ch.send_nowait(self._whisper_stt.transcript_event(result))
