@@ -53,6 +53,7 @@ ONSET_GAP = 0.3  # seconds of silence before audio that counts as the agent star
 LINE_END_GAP = 1.2  # seconds of silence (and the agent listening) after which its line is over
 ANSWER_TIMEOUT = 15.0
 THINK = 0.6  # the respondent's own pause before answering
+SECRET = "bench-room-path"
 
 GUIDE = "\n".join(
     f"{i}. {q}"
@@ -85,11 +86,14 @@ PLAIN = [
     "I move the unfinished tasks to the next day and try again.",
     "I used to plan in my head, but now I write everything down.",
 ]
+# Answers with a pause in mid-sentence: the first part stops where no sentence ends.
 PAUSED = [
-    ("I write the important things", "on sticky notes next to my screen."),
-    ("Usually I check my email first", "and then I decide what to do with the rest of the day."),
-    ("When something urgent comes in", "I drop the least important task of the day."),
+    ("I write the important things on", "sticky notes next to my screen."),
+    ("Usually I check my email first, and then", "I decide what to do with the rest of the day."),
+    ("When something urgent comes in,", "I drop the least important task of the day."),
     ("The hardest part is", "saying no to people who ask for my time."),
+    ("I keep a list of", "everything I have to do this week."),
+    ("My manager and I", "look at the plan together on Monday."),
 ]
 PAUSE_SECONDS = 1.2
 GREETING_BARGE_IN = "Sorry, can you hear me well?"
@@ -230,7 +234,9 @@ class Result:
     answers: int = 0
     missed: int = 0
     backchannels: int = 0
-    backchannel_stops: int = 0
+    backchannel_pauses: int = 0  # the agent paused over STOP_GAP and went on with its line
+    backchannel_stops: int = 0  # the agent dropped its line
+    backchannel_answers: int = 0  # a backchannel stored as the respondent's turn
     minutes: float = 0.0
     error: str = ""
 
@@ -378,10 +384,24 @@ class Respondent:
         finally:
             r.minutes = (time.monotonic() - began) / 60
             mic.cancel()
+            r.backchannel_answers = await asyncio.to_thread(self.backchannels_stored)
             await asyncio.to_thread(
                 api_call, self.base, "POST", f"/api/interview/{self.token}/leave", {"email": self.email}
             )
             await self.room.disconnect()
+
+    def backchannels_stored(self) -> int:
+        """How many of the respondent's stored turns are only a backchannel ("Mm-hm.")."""
+        from agent.speech.stt import is_backchannel
+        from control_plane.livekit import agent_key
+        from control_plane.settings import Settings
+
+        key = agent_key(Settings(secret_key=SECRET), self.link["id"])
+        try:
+            turns = api_call(self.base, "GET", f"/api/agent/interviews/{self.link['id']}", key=key)["turns"]
+        except OSError:
+            return 0
+        return sum(t["speaker"] == "respondent" and is_backchannel(t["text"]) for t in turns)
 
     async def _answer(self, clip: Clip, over_agent: bool = False) -> None:
         r = self.result
@@ -442,7 +462,13 @@ class Respondent:
         await asyncio.sleep(STOP_GAP + 0.3)
         stopped = self.stopped_after(started + clip.speech_start, time.monotonic())
         if stopped is not None and stopped < started + clip.speech_end + 1.5:
-            r.backchannel_stops += 1
+            # went on with its line within 3 s (a new reply would follow a committed "turn" later than that)
+            await self.wait(lambda: self.onset_after(stopped) is not None, 3.0)
+            back = self.onset_after(stopped)
+            if back is not None and back - stopped < 3.0:
+                r.backchannel_pauses += 1
+            else:
+                r.backchannel_stops += 1
 
 
 # ---- the worker's cost ----------------------------------------------------------------------------------------------
@@ -587,7 +613,9 @@ def table(rounds: list[Round]) -> str:
         ("pause answers cut off", lambda v: f"{v['cut']} of {v['paused']}"),
         ("other answers talked over", lambda v: f"{v['over']} of {v['answers'] - v['paused']}"),
         ("missed turns", lambda v: f"{v['missed']} of {v['answers']}"),
-        ("mm-hm / cough stopped the agent", lambda v: f"{v['bc_stops']} of {v['bc']}"),
+        ("mm-hm / cough: agent paused, went on", lambda v: f"{v['bc_pauses']} of {v['bc']}"),
+        ("mm-hm / cough: agent stopped its line", lambda v: f"{v['bc_stops']} of {v['bc']}"),
+        ("mm-hm stored as an answer", lambda v: str(v["bc_answers"])),
         ("greeting delay P50 / max s", lambda v: f"{fmt(pct(v['greet'], 0.5))} / {fmt(max(v['greet'], default=None))}"),
         ("worker CPU s per interview-minute", lambda v: f"{v['cpu']:.1f}"),
         ("worker PSS per interview MB", lambda v: f"{v['pss']:.0f}"),
@@ -610,6 +638,8 @@ def table(rounds: list[Round]) -> str:
                 "missed": sum(r.missed for r in rs),
                 "answers": sum(r.answers for r in rs),
                 "bc_stops": sum(r.backchannel_stops for r in rs),
+                "bc_pauses": sum(r.backchannel_pauses for r in rs),
+                "bc_answers": sum(r.backchannel_answers for r in rs),
                 "bc": sum(r.backchannels for r in rs),
                 "greet": [r.greeting_delay for r in rs if r.greeting_delay is not None],
                 "cpu": rnd.cpu_per_minute,
@@ -648,7 +678,7 @@ async def main_async(sizes: list[int], answers: int, keep: bool, extra_env: dict
         extra_env={
             "OPENAI_API_KEY": "",
             "DISPATCH_AGENTS": "true",
-            "SECRET_KEY": "bench-room-path",
+            "SECRET_KEY": SECRET,
             "MAX_INTERVIEWS": str(max(sizes)),
             **extra_env,
         },
