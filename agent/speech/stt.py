@@ -24,12 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-# CTranslate2's OpenMP threads sleep when idle instead of spinning for work: on a host shared by several interviews a
-# spinning thread takes a core from someone else's turn. Set before CTranslate2 is loaded.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from faster_whisper import WhisperModel  # noqa: E402
+from faster_whisper import WhisperModel
 from livekit import rtc
 from livekit.agents import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions, stt
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
