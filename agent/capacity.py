@@ -5,8 +5,9 @@ from taking an interview it cannot serve well. Counting interviews alone is not 
 workers, the LiveKit server or anything else may already use the cores a speech pipeline needs, and a respondent
 would then wait seconds for every answer. So the load is
 - the share of `MAX_INTERVIEWS` in use, and
-- the host's CPU use (averaged over 2 s, as the cgroup sees it in a container) against `WORKER_CPU_LIMIT`,
-whichever is higher. A worker reports itself full at 1.0, and takes no job at or over `LOAD_THRESHOLD`.
+- the host's CPU use (averaged over 10 s, as the cgroup sees it in a container) against `WORKER_CPU_LIMIT`,
+whichever is higher. A worker reports itself full at 1.0, and takes no job at or over `LOAD_THRESHOLD`. The 10 s
+average keeps a single transcription (a second of both cores) from turning a respondent away.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from livekit.agents.utils.hw import get_cpu_monitor
 
 # Just under 1: a worker at exactly MAX_INTERVIEWS (load 1.0) takes no more, one below it still does.
 LOAD_THRESHOLD = 0.99
-CPU_WINDOW = 4  # samples of 0.5 s
+CPU_WINDOW = 20  # samples of 0.5 s
 
 
 class HostCPU:
-    """The host's CPU use in [0, 1], averaged over the last 2 s by a background thread."""
+    """The host's CPU use in [0, 1], averaged over the last 10 s by a background thread."""
 
     _instance: HostCPU | None = None
     _lock = threading.Lock()

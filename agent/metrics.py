@@ -25,7 +25,7 @@ SECONDS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 10
 
 ACTIVE = Gauge("interviewer_active_interviews", "Interviews this worker runs now")
 LOAD = Gauge("interviewer_worker_load", "The load this worker reports to LiveKit; 1 is full")
-HOST_CPU = Gauge("interviewer_host_cpu_ratio", "The host's CPU use, 0 to 1, averaged over 2 s")
+HOST_CPU = Gauge("interviewer_host_cpu_ratio", "The host's CPU use, 0 to 1, averaged over 10 s")
 CPU = Gauge("interviewer_worker_cpu_seconds", "CPU seconds used by the worker and all its processes")
 MEMORY = Gauge("interviewer_worker_memory_pss_bytes", "Memory (PSS) of the worker and all its processes")
 VOICE_TO_VOICE = Histogram(
