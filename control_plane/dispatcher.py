@@ -53,6 +53,16 @@ class Dispatcher:
         self.retry_untaken = retry_untaken
         self.tasks: set[asyncio.Task] = set()
         self._checking: set[str] = set()
+        self._closing = asyncio.Event()
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleep, unless the dispatcher closes meanwhile; answer whether it is closing (stop between queries, never
+        in the middle of one: a cancelled SQLite write can leave the database locked)."""
+        try:
+            await asyncio.wait_for(self._closing.wait(), seconds)
+        except TimeoutError:
+            pass
+        return self._closing.is_set()
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -84,7 +94,8 @@ class Dispatcher:
             deadline = asyncio.get_running_loop().time() + self.take_timeout
             taken = False
             while not taken and asyncio.get_running_loop().time() < deadline:
-                await asyncio.sleep(min(0.5, self.take_timeout))
+                if await self._wait(min(0.5, self.take_timeout)):
+                    return
                 try:
                     taken = await livekit.dispatch_taken(self.settings, link_id, dispatch_id)
                 except Exception as exc:  # noqa: BLE001 - LiveKit away: the reconciler is the backstop
@@ -104,7 +115,8 @@ class Dispatcher:
             if not still:
                 return  # over, or an agent arrived another way
             log.warning("interview %s: no worker is free to take it; trying again", link_id)
-            await asyncio.sleep(self.retry_untaken)
+            if await self._wait(self.retry_untaken):
+                return
             row = await Link.select(Link.status, Link.agent_state).where(Link.id == UUID(link_id)).first()
             if row is None or row["status"] != LinkStatus.active.value or row["agent_state"] != "unavailable":
                 return
@@ -226,6 +238,9 @@ class Dispatcher:
         return True
 
     async def close(self) -> None:
+        self._closing.set()
+        if self.tasks:  # let the followers stop between queries; cancel what is still running after that
+            await asyncio.wait(list(self.tasks), timeout=3)
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

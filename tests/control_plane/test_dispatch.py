@@ -12,6 +12,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from livekit import api
 
 from control_plane.dispatcher import JOIN_GRACE, LEASE, Dispatcher
@@ -34,6 +35,21 @@ async def dispatches(settings, link_id) -> list:
     return [d for d in found if d.agent_name == "interviewer"]
 
 
+@pytest.fixture
+async def dispatchers():
+    """Dispatchers for a test, closed after it: a dispatch is followed in the background until a worker takes it,
+    and no worker runs here."""
+    made: list[Dispatcher] = []
+
+    def make(settings, **options) -> Dispatcher:
+        made.append(Dispatcher(settings, **options))
+        return made[-1]
+
+    yield make
+    for dispatcher in made:
+        await dispatcher.close()
+
+
 async def started_link(researcher, client) -> dict:
     link = await researcher.link()
     r = await client.post(f"/api/interview/{token_of(link)}/join", json={"email": "r@example.com"})
@@ -41,10 +57,12 @@ async def started_link(researcher, client) -> dict:
     return link
 
 
-async def test_dispatch_sends_the_interviewer_with_a_scoped_key(researcher, client, settings, livekit_server):
+async def test_dispatch_sends_the_interviewer_with_a_scoped_key(
+    researcher, client, settings, livekit_server, dispatchers
+):
     live = live_settings(settings, livekit_server)
     link = await started_link(researcher, client)
-    dispatcher = Dispatcher(live)
+    dispatcher = dispatchers(live)
     assert await dispatcher._dispatch(link["id"])
     [dispatch] = await dispatches(live, link["id"])
     assert dispatch.agent_name == "interviewer"
@@ -54,19 +72,21 @@ async def test_dispatch_sends_the_interviewer_with_a_scoped_key(researcher, clie
 
 
 async def test_reconciler_dispatches_into_an_interview_whose_first_dispatch_failed(
-    researcher, client, settings, livekit_server
+    researcher, client, settings, livekit_server, dispatchers
 ):
     live = live_settings(settings, livekit_server)
     link = await started_link(researcher, client)  # dispatch is off in this app: as if LiveKit had been down
     assert await dispatches(live, link["id"]) == []
-    assert await Dispatcher(live).ensure_agent(link["id"])
+    assert await dispatchers(live).ensure_agent(link["id"])
     assert len(await dispatches(live, link["id"])) == 1
 
 
-async def test_reconciler_redispatches_when_the_room_has_no_agent(researcher, client, settings, livekit_server):
+async def test_reconciler_redispatches_when_the_room_has_no_agent(
+    researcher, client, settings, livekit_server, dispatchers
+):
     live = live_settings(settings, livekit_server)
     link = await started_link(researcher, client)
-    dispatcher = Dispatcher(live)
+    dispatcher = dispatchers(live)
     assert await dispatcher._dispatch(link["id"])
     assert not await dispatcher.ensure_agent(link["id"])  # just dispatched: give it time to join
     await Link.update({Link.agent_dispatched_at: utcnow() - JOIN_GRACE - timedelta(seconds=1)}).where(
@@ -76,11 +96,11 @@ async def test_reconciler_redispatches_when_the_room_has_no_agent(researcher, cl
     assert len(await dispatches(live, link["id"])) == 2
 
 
-async def test_no_agent_is_sent_to_a_finished_interview(researcher, client, settings, livekit_server):
+async def test_no_agent_is_sent_to_a_finished_interview(researcher, client, settings, livekit_server, dispatchers):
     live = live_settings(settings, livekit_server)
     link = await started_link(researcher, client)
     await client.post(f"/api/interview/{token_of(link)}/leave", json={"email": "r@example.com"})
-    assert not await Dispatcher(live).ensure_agent(link["id"], ignore_grace=True)
+    assert not await dispatchers(live).ensure_agent(link["id"], ignore_grace=True)
     assert await dispatches(live, link["id"]) == []
 
 
@@ -162,11 +182,11 @@ async def agents_in_room(settings, link_id) -> list[str]:
 
 
 async def test_an_agent_whose_lease_lapses_is_taken_out_of_the_room_and_replaced(
-    researcher, client, settings, livekit_server
+    researcher, client, settings, livekit_server, dispatchers
 ):
     live = live_settings(settings, livekit_server)
     link = await started_link(researcher, client)
-    dispatcher = Dispatcher(live, take_timeout=30)
+    dispatcher = dispatchers(live, take_timeout=30)
     try:
         async with AgentInRoom(live, link["id"]):
             assert await agents_in_room(live, link["id"]) == ["agent-test"]
@@ -186,10 +206,12 @@ async def test_an_agent_whose_lease_lapses_is_taken_out_of_the_room_and_replaced
         await dispatcher.close()
 
 
-async def test_an_interview_no_worker_takes_is_marked_busy_and_sent_again(researcher, client, settings, livekit_server):
+async def test_an_interview_no_worker_takes_is_marked_busy_and_sent_again(
+    researcher, client, settings, livekit_server, dispatchers
+):
     live = live_settings(settings, livekit_server)
     link = await started_link(researcher, client)
-    dispatcher = Dispatcher(live, take_timeout=1.0, retry_untaken=0.5)
+    dispatcher = dispatchers(live, take_timeout=1.0, retry_untaken=0.5)
     try:
         dispatcher.dispatch(link["id"])  # no worker runs in these tests: nobody takes it
         await eventually(
