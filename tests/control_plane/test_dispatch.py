@@ -191,13 +191,16 @@ async def test_an_agent_whose_lease_lapses_is_taken_out_of_the_room_and_replaced
         async with AgentInRoom(live, link["id"]):
             assert await agents_in_room(live, link["id"]) == ["agent-test"]
             await heartbeat(client, settings, (link["id"], agent_key(settings, link["id"])))
-            assert await dispatcher.check_leases() == 0  # renewed just now
+            await dispatcher.check_leases()
+            row = await Link.select(Link.agent_state).where(Link.id == link["id"]).first()
+            assert row["agent_state"] == "present"  # renewed just now: not replaced
+            assert len(await dispatches(live, link["id"])) == 0
             # the worker dies: no renewal for longer than the lease
             await Link.update({Link.agent_seen_at: utcnow() - LEASE - timedelta(seconds=1)}).where(
                 Link.id == link["id"]
             )
-            assert await dispatcher.check_leases() == 1
-            assert await dispatcher.check_leases() == 0  # claimed once
+            assert await dispatcher.check_leases() >= 1  # (other tests' interviews may have lapsed too)
+            await dispatcher.check_leases()  # claimed once: a second look sends no second agent
             view = (await client.get(f"/api/interview/{token_of(link)}")).json()
             assert view["interviewer"] == "reconnecting"
             await eventually(lambda: dispatches(live, link["id"]), check=lambda found: len(found) == 1)
