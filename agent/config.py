@@ -39,8 +39,15 @@ class WorkerSettings:
     quiet_check_seconds: float = 20.0
     # The worker's health endpoint; 0 picks a free port (several workers on one host).
     health_port: int = 8081
-    # Interviews one worker runs at once (each is a full speech pipeline; 2 per core is comfortable offline).
+    # Interviews one worker runs at once (each is a full speech pipeline; see docs/benchmarks.md for the cost).
     max_interviews: int = 4
+    # The host's CPU use (0 to 1) at which the worker reports itself full and takes no more interviews; 0: ignore.
+    worker_cpu_limit: float = 0.85
+    # "thread": interviews run as threads of one process sharing one set of models (the default); "process": each
+    # interview in a process of its own, with its own models (isolation at several times the memory).
+    job_executor: str = "thread"
+    # Prometheus metrics at :<port>/metrics; 0 turns them off.
+    metrics_port: int = 0
 
     @property
     def uses_openai(self) -> bool:
@@ -90,7 +97,7 @@ def load_worker_settings(env: Mapping[str, str] | None = None) -> WorkerSettings
     d = WorkerSettings()
     llm_base_url, llm_api_key, llm_model = llm_settings(env)
     try:
-        return WorkerSettings(
+        settings = WorkerSettings(
             control_plane_url=(env.get("CONTROL_PLANE_URL") or d.control_plane_url).rstrip("/"),
             livekit_url=env.get("LIVEKIT_URL", ""),
             livekit_api_key=env.get("LIVEKIT_API_KEY", ""),
@@ -106,9 +113,15 @@ def load_worker_settings(env: Mapping[str, str] | None = None) -> WorkerSettings
             quiet_check_seconds=float(env.get("QUIET_CHECK_SECONDS") or d.quiet_check_seconds),
             health_port=int(env.get("AGENT_HEALTH_PORT") or d.health_port),
             max_interviews=max(1, int(env.get("MAX_INTERVIEWS") or d.max_interviews)),
+            worker_cpu_limit=float(env.get("WORKER_CPU_LIMIT") or d.worker_cpu_limit),
+            job_executor=(env.get("JOB_EXECUTOR") or d.job_executor).strip().lower(),
+            metrics_port=int(env.get("AGENT_METRICS_PORT") or d.metrics_port),
         )
     except ValueError as exc:
         raise ConfigError(f"a numeric worker setting is not a number: {exc}") from None
+    if settings.job_executor not in ("thread", "process"):
+        raise ConfigError(f"JOB_EXECUTOR must be thread or process, got {settings.job_executor!r}")
+    return settings
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from litestar import Litestar, Router, get
 from litestar.di import Provide
 
-from control_plane import pages, webhooks
+from control_plane import leases, pages, webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.auth import provide_principal
 from control_plane.db import connection_pool
-from control_plane.dispatcher import Dispatcher
+from control_plane.dispatcher import LEASE_CHECK_SECONDS, Dispatcher
 from control_plane.errors import EXCEPTION_HANDLERS
 from control_plane.interviews import controllers as interviews
 from control_plane.links.controllers import LinkController, ProjectLinksController
@@ -35,12 +35,13 @@ def healthz() -> dict:
     return {"ok": True}
 
 
-async def every(seconds: float, job: Callable[[], Awaitable[int]], what: str) -> None:
-    """Run a housekeeping job forever; a failed round is logged and the next one tries again."""
+async def every(seconds: float, job: Callable[[], Awaitable[int]], what: str | None) -> None:
+    """Run a housekeeping job forever; a failed round is logged and the next one tries again. `what` names the job
+    in a log line for each round that did something (None: the job logs for itself)."""
     while True:
         try:
             done = await job()
-            if done:
+            if done and what:
                 log.info("%s: %d interview(s)", what, done)
         except Exception:  # noqa: BLE001 - logged with its traceback; the loop must survive
             log.exception("%s failed", what)
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             jobs = [
                 loop.create_task(every(settings.sweep_interval_seconds, lambda: sweep(settings), "expired or closed")),
                 loop.create_task(every(settings.reconcile_interval_seconds, dispatcher.reconcile, "re-dispatched")),
+                loop.create_task(every(LEASE_CHECK_SECONDS, dispatcher.check_leases, None)),
             ]
             await runner.resume_unfinished()
             try:
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *accounts.routes,
         *interviews.routes,
         *webhooks.routes,
+        *leases.routes,
         *pages.routes,
         *report_pages.routes,
     ]

@@ -103,6 +103,10 @@ class Link(Table):
     reserved_tokens = Integer(default=0)
     charged_tokens = Integer(default=0)
     agent_dispatched_at = Timestamptz(null=True, default=None)
+    # The agent's lease (its worker's last heartbeat) and where the interview stands with its agent:
+    # "" none sent yet, "dispatched", "unavailable" (no worker took it), "present" (lease held), "lost" (lapsed).
+    agent_seen_at = Timestamptz(null=True, default=None)
+    agent_state = Varchar(length=16, default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 

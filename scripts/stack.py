@@ -256,15 +256,18 @@ class Stack:
     def start_control_planes(self, timeout: float = 60) -> list[Proc]:
         return [self.start_control_plane(timeout, replica) for replica in range(self.replicas)]
 
-    def start_worker(self, name: str = "agent", timeout: float = 120, node: int | None = None) -> Proc:
+    def start_worker(
+        self, name: str = "agent", timeout: float = 120, node: int | None = None, env: dict[str, str] | None = None
+    ) -> Proc:
         """Start an agent worker attached to one LiveKit node (by default the next one, round robin), talking to
-        one control-plane replica (the same round)."""
+        one control-plane replica (the same round); `env` adds settings of its own (its metrics port, say)."""
         turn = self._workers_started
         self._workers_started += 1
         node = turn % self.nodes if node is None else node
         env = {
             "LIVEKIT_URL": self.livekit_nodes[node].url,
             "CONTROL_PLANE_URL": self.control_plane_urls[turn % self.replicas],
+            **(env or {}),
         }
         proc = self._spawn(name, [sys.executable, "-m", "agent", "start"], **env)
         wait_until(

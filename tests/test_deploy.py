@@ -18,7 +18,7 @@ SERVICES = COMPOSE["services"]
 # Set by the compose file for its own network, not taken from .env.
 FIXED = {
     "control-plane": {"APP_ENV", "DATABASE_URL", "LIVEKIT_URL", "LIVEKIT_API_URL", "PUBLIC_BASE_URL"},
-    "agent": {"LIVEKIT_URL", "CONTROL_PLANE_URL"},
+    "agent": {"LIVEKIT_URL", "CONTROL_PLANE_URL", "AGENT_METRICS_PORT"},
 }
 
 
@@ -120,6 +120,12 @@ def test_agent_workers_can_scale():
     assert agent["command"] == ["python", "-m", "agent", "start"]
     assert agent["environment"]["CONTROL_PLANE_URL"] == "http://control-plane:8000"
     assert agent["environment"]["LIVEKIT_URL"] == "ws://livekit:7880"
+
+
+def test_each_agent_worker_serves_its_metrics_inside_the_stack():
+    agent = SERVICES["agent"]
+    port = agent["environment"]["AGENT_METRICS_PORT"].split(":-")[1].rstrip("}")
+    assert port in [str(p) for p in agent["expose"]]
 
 
 def test_livekit_ports_match_the_local_config():

@@ -40,6 +40,10 @@ def _usable(row: dict[str, Any]) -> None:
         raise LinkGone(row["status"])
 
 
+# Where an interview in progress stands with its agent, as the respondent's page shows it.
+INTERVIEWER = {"present": "present", "lost": "reconnecting", "unavailable": "busy"}
+
+
 async def public_view(token: str, settings: Settings) -> dict[str, Any]:
     row = await _by_token(token, settings)
     _usable(row)
@@ -49,6 +53,11 @@ async def public_view(token: str, settings: Settings) -> dict[str, Any]:
         "language": row["language"],
         "topics": json.loads(row["topics"]),
         "ends_at": aware(row["ends_at"]),
+        # "connecting", "present", "reconnecting" (its worker died; another is on its way) or "busy" (no worker is
+        # free yet; the control plane keeps trying): the page says so in words while no interviewer is in the room
+        "interviewer": INTERVIEWER.get(row["agent_state"], "connecting")
+        if row["status"] == LinkStatus.active.value
+        else None,
     }
 
 

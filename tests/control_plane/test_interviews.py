@@ -23,6 +23,7 @@ async def test_the_public_view_tells_nothing_of_the_project(researcher, client):
         "language": "ru",
         "topics": ["work", "tools"],
         "ends_at": None,
+        "interviewer": None,
     }
     assert r.headers["cache-control"] == "no-store"
 
