@@ -1,8 +1,9 @@
 """The worker's only way to the control plane: an HTTP client for one interview.
 
-Turns are queued and sent in order by one background task, each retried with backoff until the control plane takes
-it; `PUT …/turns/{seq}` is idempotent, so a retry after a lost answer stores nothing twice. If the control plane is
-away, turns wait in a bounded queue and are flushed when it returns, and before the worker exits.
+Turns, and the question outcomes that follow them, are queued and sent in order by one background task, each
+retried with backoff until the control plane takes it; `PUT …/turns/{seq}` and `PUT …/questions` are idempotent, so
+a retry after a lost answer stores nothing twice. If the control plane is away, they wait in a bounded queue and are
+flushed when it returns, and before the worker exits.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class OutgoingTurn:
     started_at: datetime
     ended_at: datetime
 
+    @property
+    def path(self) -> str:
+        return f"/turns/{self.seq}"
+
     def body(self) -> dict[str, Any]:
         return {
             "speaker": self.speaker,
@@ -41,6 +46,21 @@ class OutgoingTurn:
             "started_at": self.started_at.isoformat(),
             "ended_at": self.ended_at.isoformat(),
         }
+
+
+@dataclass(frozen=True)
+class OutgoingQuestions:
+    """Where each guide question stands, as of the turn `through_seq`: a later state replaces an earlier one."""
+
+    through_seq: int
+    questions: list[dict[str, Any]]
+
+    @property
+    def path(self) -> str:
+        return "/questions"
+
+    def body(self) -> dict[str, Any]:
+        return {"through_seq": self.through_seq, "questions": self.questions}
 
 
 class ControlPlaneError(RuntimeError):
@@ -65,7 +85,7 @@ class ControlPlaneClient:
         self._max_backoff = max_backoff
         self._session = session
         self._owns_session = session is None
-        self._queue: deque[OutgoingTurn] = deque(maxlen=MAX_QUEUED_TURNS)
+        self._queue: deque[OutgoingTurn | OutgoingQuestions] = deque(maxlen=MAX_QUEUED_TURNS)
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -108,7 +128,14 @@ class ControlPlaneClient:
 
     def post_turn(self, turn: OutgoingTurn) -> None:
         """Queue a finished turn; it is sent in order, in the background."""
-        self._queue.append(turn)
+        self._enqueue(turn)
+
+    def post_questions(self, through_seq: int, questions: list[dict[str, Any]]) -> None:
+        """Queue the question outcomes as of turn `through_seq`; sent after that turn, in the background."""
+        self._enqueue(OutgoingQuestions(through_seq, questions))
+
+    def _enqueue(self, item: OutgoingTurn | OutgoingQuestions) -> None:
+        self._queue.append(item)
         self._idle.clear()
         self._wakeup.set()
         if self._sender is None or self._sender.done():
@@ -117,13 +144,14 @@ class ControlPlaneClient:
     async def _send_forever(self) -> None:
         while True:
             while self._queue:
-                turn = self._queue[0]
+                item = self._queue[0]
                 try:
-                    await self._with_retries("PUT", f"/turns/{turn.seq}", turn.body())
-                    self.sent.append(turn.seq)
+                    await self._with_retries("PUT", item.path, item.body())
+                    if isinstance(item, OutgoingTurn):
+                        self.sent.append(item.seq)
                 except ControlPlaneError as exc:
                     # 409: another text already holds this seq; 404/410: the interview is gone. Retrying cannot help.
-                    log.error("interview %s: turn %d refused (%s)", self.interview_id, turn.seq, exc.status)
+                    log.error("interview %s: %s refused (%s)", self.interview_id, item.path, exc.status)
                 self._queue.popleft()
             self._idle.set()
             self._wakeup.clear()
@@ -142,9 +170,10 @@ class ControlPlaneClient:
             log.error("interview %s: %d turn(s) not delivered", self.interview_id, len(self._queue))
             return False
 
-    async def complete(self, reason: str) -> dict:
+    async def complete(self, reason: str, note: str = "") -> dict:
         await self.flush()
-        return await self._with_retries("POST", "/complete", {"reason": reason}, attempts=10)
+        body = {"reason": reason, **({"note": note} if note else {})}
+        return await self._with_retries("POST", "/complete", body, attempts=10)
 
     async def aclose(self, flush_timeout: float = 0.0) -> None:
         """Stop sending; with `flush_timeout`, first give the queued turns that long to reach the control plane."""

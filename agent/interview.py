@@ -44,6 +44,8 @@ class InterviewConfig:
     started_at: datetime
     ends_at: datetime
     turns: tuple[Turn, ...] = ()
+    # Where each guide question stood when the interview was loaded (after a worker died): index, outcome, seqs.
+    questions: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> InterviewConfig:
@@ -60,6 +62,7 @@ class InterviewConfig:
             started_at=datetime.fromisoformat(data["started_at"]),
             ends_at=datetime.fromisoformat(data["ends_at"]),
             turns=tuple(Turn.from_api(t) for t in data.get("turns") or ()),
+            questions=tuple(data.get("questions") or ()),
         )
 
     @property

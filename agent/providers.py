@@ -1,9 +1,11 @@
 """Speech-to-text, the interviewer's brain and text-to-speech, built from settings.
 
-With `OPENAI_API_KEY` (and optionally `OPENAI_BASE_URL`, for any OpenAI-compatible server) the OpenAI plugin serves
-all three, with the link's voice and language mapped to the plugin's options. Without it the offline stack in
-`agent.offline` runs; nothing is downloaded at run time. The one rule: the rest of the worker asks this module for
-providers and never imports a plugin itself.
+Speech and the brain are chosen apart. With `OPENAI_API_KEY` (and optionally `OPENAI_BASE_URL`) the OpenAI plugin
+hears and speaks, with the link's voice and language mapped to its options; without it the offline speech in
+`agent.offline` does, with nothing downloaded at run time. With a language model configured (`LLM_BASE_URL`,
+`LLM_API_KEY`, or an OpenAI key; see `agent.config.llm_settings`) any OpenAI-compatible chat server is the brain, so
+llama.cpp, Ollama or vLLM can lead the interview while speech stays offline; without one the guide-driven conductor
+leads. The one rule: the rest of the worker asks this module for providers and never imports a plugin itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from livekit.agents import llm, stt, tts
 
 from agent.config import ConfigError, WorkerSettings
 from agent.interview import InterviewConfig
+from agent.progress import Progress
+from agent.timing import Clock
 
 log = logging.getLogger("agent.providers")
 
@@ -46,6 +50,36 @@ def offline() -> ModuleType:
     return module
 
 
+def spoken_language(settings: WorkerSettings, config: InterviewConfig) -> str:
+    """The language the voice speaks: the link's with a model (it translates the guide); without one, the guide's
+    (the conductor cannot translate, so it speaks the guide's language whatever the link says)."""
+    if settings.has_model:
+        return config.language
+    from agent.conductor import interview_language
+
+    return interview_language(config)
+
+
+def build_brain(
+    settings: WorkerSettings, config: InterviewConfig, clock: Clock | None = None, progress: Progress | None = None
+) -> llm.LLM:
+    if settings.has_model:
+        from livekit.plugins import openai
+
+        return openai.LLM(**llm_options(settings))
+    from agent.conductor import ConductorLLM
+
+    return ConductorLLM(config, clock, progress)
+
+
+def llm_options(settings: WorkerSettings) -> dict[str, Any]:
+    return {
+        "model": settings.llm_model,
+        "api_key": settings.llm_api_key,
+        **({"base_url": settings.llm_base_url} if settings.llm_base_url else {}),
+    }
+
+
 def prewarm(settings: WorkerSettings, userdata: dict[str, Any]) -> None:
     """Load what every job of this process shares, once: the offline models when they will be used. A missing
     offline stack does not stop the process here; each job then fails with the message of `offline()`."""
@@ -60,7 +94,7 @@ def prewarm(settings: WorkerSettings, userdata: dict[str, Any]) -> None:
 
 
 def openai_options(settings: WorkerSettings, config: InterviewConfig) -> dict[str, dict[str, Any]]:
-    """The OpenAI plugin's keyword arguments for this interview's STT, LLM and TTS."""
+    """The OpenAI plugin's keyword arguments for this interview's STT and TTS (and its LLM: `llm_options`)."""
     common: dict[str, Any] = {"api_key": settings.openai_api_key}
     if settings.openai_base_url:
         common["base_url"] = settings.openai_base_url
@@ -71,7 +105,7 @@ def openai_options(settings: WorkerSettings, config: InterviewConfig) -> dict[st
             **({"language": language, "detect_language": False} if language else {"detect_language": True}),
             **common,
         },
-        "llm": {"model": settings.openai_llm_model, **common},
+        "llm": llm_options(settings),
         "tts": {
             "model": settings.openai_tts_model,
             "voice": config.voice if config.voice in OPENAI_VOICES else OPENAI_DEFAULT_VOICE,
@@ -80,19 +114,26 @@ def openai_options(settings: WorkerSettings, config: InterviewConfig) -> dict[st
     }
 
 
-def build(settings: WorkerSettings, config: InterviewConfig, userdata: dict[str, Any]) -> Providers:
+def build(
+    settings: WorkerSettings,
+    config: InterviewConfig,
+    userdata: dict[str, Any],
+    *,
+    clock: Clock | None = None,
+    progress: Progress | None = None,
+) -> Providers:
+    brain = build_brain(settings, config, clock, progress)
     if settings.uses_openai:
         from livekit.plugins import openai
 
         options = openai_options(settings, config)
-        return Providers(
-            stt=openai.STT(**options["stt"]),
-            llm=openai.LLM(**options["llm"]),
-            tts=openai.TTS(**options["tts"]),
-        )
+        return Providers(stt=openai.STT(**options["stt"]), llm=brain, tts=openai.TTS(**options["tts"]))
     module = offline()
+    language = spoken_language(settings, config)
+    # Heard in the link's language when it is the one spoken; otherwise Whisper detects it on each utterance.
+    hearing = language if language == config.language else "auto"
     return Providers(
-        stt=module.build_stt(config.language, userdata),
-        llm=module.build_llm(config),
-        tts=module.build_tts(config.language, config.voice, userdata),
+        stt=module.build_stt(hearing, userdata),
+        llm=brain,
+        tts=module.build_tts(language, config.voice, userdata),
     )

@@ -1,7 +1,14 @@
 """The worker's composition root: the agent server, the per-process prewarm, and the per-interview entrypoint.
 
-Nothing imports this module but `agent.__main__`; it wires the interview's session from the settings, the control
-plane client, the providers, the turn-taking settings (`agent.turn_taking`) and the behaviours.
+Nothing imports this module but `agent.__main__`; it builds the interview's session (`agent.session.compose`, the one
+composition the evaluation suite runs too) from the settings, the control plane client, the providers and the
+turn-taking settings (`agent.turn_taking`), and puts it in the room.
+
+Interviews run as threads of the worker process (`JOB_EXECUTOR=thread`, the default) and share one set of models:
+the VAD, the end-of-turn model and the offline speech models are loaded once per worker, not once per interview, and
+the heavy work (ONNX, CTranslate2, the end-of-turn model) runs outside Python's lock. A worker's load counts its
+host's CPU as well as its interviews (`agent.capacity`), it holds a lease on each interview it runs
+(`agent.heartbeat`), and it serves Prometheus metrics (`agent.metrics`).
 """
 
 from __future__ import annotations
@@ -9,42 +16,65 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
+from typing import Any
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, cli, room_io
-from livekit.plugins import silero
+from livekit.agents import AgentServer, AgentSession, JobContext, JobExecutorType, JobProcess, cli, room_io
+from livekit.agents.inference import VAD
 
-from agent import providers
-from agent.behaviors.clock import keep_time
-from agent.behaviors.presence import check_in_when_respondent_is_quiet, end_when_respondent_is_gone_for_good
-from agent.behaviors.transcript import post_turns_to_control_plane
+from agent import metrics, providers
+from agent.capacity import LOAD_THRESHOLD, HostCPU, worker_load
 from agent.config import AGENT_NAME, load_worker_settings
 from agent.control_plane import open_interview
-from agent.interviewer import Interviewer
-from agent.turn_taking import load_turn_detector, turn_handling
+from agent.heartbeat import keep_leases
+from agent.session import compose, new_interview_progress
+from agent.timing import SystemClock
+from agent.turn_taking import AEC_WARMUP, VAD_MIN_SILENCE, load_turn_detector, turn_handling
 
 log = logging.getLogger("agent.worker")
 settings = load_worker_settings()
 
+# The rate the VAD, the end-of-turn model and Whisper hear at.
+INPUT_RATE = 16000
 # Seconds the job may spend flushing its transcript once its interview is over or the worker stops.
 FLUSH_SECONDS = 30.0
 
 
+_shared: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
 def prewarm(proc: JobProcess) -> None:
-    """Load what every interview of this process shares, once: the VAD, the end-of-turn model, offline models."""
-    proc.userdata["vad"] = silero.VAD.load()
-    proc.userdata["turn_detector"] = load_turn_detector()
+    """Load what every interview of this process shares, once: the VAD, the end-of-turn model, offline models.
+    With the thread executor this runs for every interview's thread and finds them loaded."""
+    with _lock:
+        if not _shared:
+            # Silero, run natively by livekit-local-inference: half the CPU of the onnxruntime plugin per stream
+            _shared["vad"] = VAD(min_silence_duration=VAD_MIN_SILENCE)
+            _shared["turn_detector"] = load_turn_detector()
+    proc.userdata.update(_shared)
     providers.prewarm(settings, proc.userdata)
 
 
+def report_load(worker: AgentServer) -> float:
+    """The larger of the interviews held against MAX_INTERVIEWS and the host's CPU against WORKER_CPU_LIMIT."""
+    interviews, cpu = len(worker.active_jobs), HostCPU.shared().used()
+    load = worker_load(interviews, settings.max_interviews, cpu, settings.worker_cpu_limit)
+    metrics.worker_state(interviews=interviews, load=load, host_cpu=cpu)
+    return load
+
+
+threaded = settings.job_executor == "thread"
 server = AgentServer(
     setup_fnc=prewarm,
-    # Load is counted in interviews, not CPU: a host's CPU is shared (other workers, the LiveKit server), and one
-    # interview is one speech pipeline. A worker that holds MAX_INTERVIEWS takes no more; LiveKit sends the next one
-    # to another worker.
-    load_fnc=lambda worker: len(worker.active_jobs) / settings.max_interviews,
-    load_threshold=0.99,
-    # One warm process (models loaded) waits for the next dispatch, so a respondent is greeted within a second.
-    num_idle_processes=1,
+    job_executor_type=JobExecutorType.THREAD if threaded else JobExecutorType.PROCESS,
+    # A worker that holds MAX_INTERVIEWS, or whose host is busier than WORKER_CPU_LIMIT, takes no more; LiveKit sends
+    # the next interview to another worker, or none is free (the control plane tells the respondent).
+    load_fnc=report_load,
+    load_threshold=LOAD_THRESHOLD,
+    # Warm runners wait for the next dispatches, so a respondent is greeted within a second or two. A thread is
+    # cheap (the models are shared); a process holds its own models.
+    num_idle_processes=2 if threaded else 1,
     # Long enough for a stopped job's queued turns to reach the control plane (FLUSH_SECONDS) with room to spare.
     shutdown_process_timeout=FLUSH_SECONDS + 15,
     # Loading the VAD, the end-of-turn model and the offline speech models takes seconds on a slow host.
@@ -52,6 +82,7 @@ server = AgentServer(
     # SIGTERM drains: no new jobs, and running interviews (at most 60 minutes) may finish.
     drain_timeout=3900,
     port=settings.health_port,
+    prometheus_port=settings.metrics_port or None,
     ws_url=settings.livekit_url or None,
     api_key=settings.livekit_api_key or None,
     api_secret=settings.livekit_api_secret or None,
@@ -70,45 +101,58 @@ async def interview(ctx: JobContext) -> None:
     )
     await ctx.connect()
 
-    built = providers.build(settings, config, ctx.proc.userdata)
-    session = AgentSession(
+    clock = SystemClock()
+    progress = new_interview_progress(config)
+    built = providers.build(settings, config, ctx.proc.userdata, clock=clock, progress=progress)
+    running = compose(
+        config,
+        client=client,
+        brain=built.llm,
+        clock=clock,
+        progress=progress,
+        quiet_seconds=settings.quiet_check_seconds,
         stt=built.stt,
         tts=built.tts,
         vad=ctx.proc.userdata["vad"],
         turn_handling=turn_handling(
-            ctx.proc.userdata.get("turn_detector"), streaming_stt=built.stt.capabilities.streaming
+            ctx.proc.userdata.get("turn_detector"), interim_words=built.stt.capabilities.interim_results
         ),
-        user_away_timeout=settings.quiet_check_seconds,
-        userdata=config,
+        aec_warmup_duration=AEC_WARMUP,
     )
-    ending = asyncio.Event()
-
-    async def end(reason: str) -> None:
-        if ending.is_set():
-            return
-        ending.set()
-        log.info("interview %s: ending (%s)", config.interview_id, reason)
-        await client.complete(reason)
-        session.shutdown(drain=True)
-
+    session = running.session
+    if hasattr(built.stt, "ignore_backchannel"):  # the offline Whisper: "mm-hm" over the agent is not an answer
+        built.stt.ignore_backchannel = lambda: agent_holds_the_floor(session)
+    metrics.observe(session, config.interview_id)
     session.on("close", lambda _: ctx.shutdown("interview session closed"))
-    post_turns_to_control_plane(session, client, config.next_seq)
-    check_in_when_respondent_is_quiet(session, end, config.interview_id)
-    identity = f"respondent-{config.interview_id}"
-    end_when_respondent_is_gone_for_good(ctx.room, identity, settings.rejoin_grace_seconds, end, config.interview_id)
-
-    await session.start(
-        agent=Interviewer(config, llm_model=built.llm, on_end=end),
+    running.watch_room(ctx.room, settings.rejoin_grace_seconds)
+    await running.start(
         room=ctx.room,
         # A dropped respondent may come back: the session waits for the same identity instead of closing.
-        room_options=room_io.RoomOptions(participant_identity=identity, close_on_disconnect=False),
+        room_options=room_io.RoomOptions(
+            participant_identity=f"respondent-{config.interview_id}",
+            close_on_disconnect=False,
+            # audio in at the models' 16 kHz and out at the voice's own rate: WebRTC resamples natively, and the
+            # VAD, the end-of-turn model and Whisper no longer each resample every frame in Python
+            audio_input=room_io.AudioInputOptions(sample_rate=INPUT_RATE),
+            audio_output=room_io.AudioOutputOptions(sample_rate=built.tts.sample_rate),
+        ),
     )
-    clock = asyncio.get_running_loop().create_task(keep_time(session, config.ends_at, end, config.interview_id))
-    ctx.add_shutdown_callback(lambda: _cancel(clock))
+    ctx.add_shutdown_callback(running.aclose)
 
 
-async def _cancel(task: asyncio.Task) -> None:
-    task.cancel()
+def agent_holds_the_floor(session: AgentSession) -> bool:
+    """The agent is speaking, or its line is paused because the respondent made a sound over it."""
+    speech = session.current_speech
+    return session.agent_state == "speaking" or (speech is not None and not speech.done() and not speech.interrupted)
+
+
+@server.on("worker_started")
+def _hold_leases() -> None:
+    task = asyncio.get_running_loop().create_task(keep_leases(server, settings.control_plane_url))
+    _leases.append(task)  # keep a reference for the worker's life
+
+
+_leases: list[asyncio.Task] = []
 
 
 def main() -> None:

@@ -12,13 +12,13 @@ from litestar import Litestar, Router, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
-from control_plane import pages, webhooks
+from control_plane import leases, pages, webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.accounts.signin_limits import SignInLimits
 from control_plane.auth import provide_principal
 from control_plane.body import StrictJson
 from control_plane.db import connection_pool
-from control_plane.dispatcher import Dispatcher
+from control_plane.dispatcher import LEASE_CHECK_SECONDS, Dispatcher
 from control_plane.errors import EXCEPTION_HANDLERS, tidy_openapi
 from control_plane.interviews import controllers as interviews
 from control_plane.links.controllers import LinkController, ProjectLinksController
@@ -44,12 +44,13 @@ def healthz() -> Health:
     return Health(ok=True)
 
 
-async def every(seconds: float, job: Callable[[], Awaitable[int]], what: str) -> None:
-    """Run a housekeeping job forever; a failed round is logged and the next one tries again."""
+async def every(seconds: float, job: Callable[[], Awaitable[int]], what: str | None) -> None:
+    """Run a housekeeping job forever; a failed round is logged and the next one tries again. `what` names the job
+    in a log line for each round that did something (None: the job logs for itself)."""
     while True:
         try:
             done = await job()
-            if done:
+            if done and what:
                 log.info("%s: %d interview(s)", what, done)
         except Exception:  # noqa: BLE001 - logged with its traceback; the loop must survive
             log.exception("%s failed", what)
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             jobs = [
                 loop.create_task(every(settings.sweep_interval_seconds, lambda: sweep(settings), "expired or closed")),
                 loop.create_task(every(settings.reconcile_interval_seconds, dispatcher.reconcile, "re-dispatched")),
+                loop.create_task(every(LEASE_CHECK_SECONDS, dispatcher.check_leases, None)),
             ]
             await runner.resume_unfinished()
             try:
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *accounts.routes,
         *interviews.routes,
         *webhooks.routes,
+        *leases.routes,
         *pages.routes,
         *report_pages.routes,
     ]

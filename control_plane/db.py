@@ -131,13 +131,41 @@ async def prepare() -> None:
         await db.prepare()
 
 
+# Any constant: the PostgreSQL advisory lock that lets one control-plane replica at a time migrate.
+MIGRATION_LOCK = 7_041_820_251
+
+
+@contextlib.asynccontextmanager
+async def migration_lock():
+    """Let one process at a time migrate: control planes started together migrate one after the other (the later
+    ones find nothing left to do) instead of racing to create the same tables. On PostgreSQL an advisory lock held
+    on a connection of its own; on SQLite an exclusive lock on a file beside the database."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        import fcntl
+
+        with open(f"{db.path}.migrate.lock", "a") as handle:
+            await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+            yield  # closing the file releases the lock
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(db.config["dsn"])
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield
+    finally:
+        await conn.close()  # closing the session releases the lock
+
+
 async def migrate() -> None:
     """Apply every migration in `migrations/` that the database has not seen yet."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    await prepare()
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        result = await run_forwards(app_name="all", migration_id="all", fake=False)
+    async with migration_lock():
+        await prepare()
+        with contextlib.redirect_stdout(out):
+            result = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not result.success:
         raise RuntimeError(f"database migration failed: {result.message}\n{out.getvalue()}")

@@ -1,8 +1,8 @@
 """The web's basic defences on every response: a content security policy, no framing, no sniffing, no referrer leak.
 
-Pages load only our own scripts and styles (no inline code), and talk only to this origin and to the LiveKit server
-the respondent's room connects to (`LIVEKIT_URL`, as ws/wss for signalling and as http/https for the client's
-reachability check). Audio arrives as WebRTC media streams. No page may be framed by any site, including ours.
+Pages load only our own scripts and styles (no inline code), and talk only to this origin and to the LiveKit servers
+the respondent's room connects to (every node `LIVEKIT_URL` lists, as ws/wss for signalling and as http/https for the
+client's reachability check). Audio arrives as WebRTC media streams. No page may be framed by any site, including ours.
 A response may set a stricter header of its own (the interview page sends `Referrer-Policy: no-referrer`).
 """
 
@@ -26,7 +26,8 @@ def livekit_origins(livekit_url: str) -> list[str]:
 
 
 def content_security_policy(settings: Settings) -> str:
-    connect = " ".join(["'self'", *livekit_origins(settings.livekit_url)])
+    nodes = [origin for url in settings.livekit_public_urls for origin in livekit_origins(url)]
+    connect = " ".join(["'self'", *dict.fromkeys(nodes)])
     return "; ".join(
         [
             "default-src 'self'",

@@ -28,6 +28,8 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEV_SECRET_KEY
     livekit_url: str = "ws://127.0.0.1:7880"
+    # Every LiveKit node's public URL when LIVEKIT_URL lists several (multi-node mode): each join is handed the next.
+    livekit_urls: tuple[str, ...] = ()
     # Where the control plane itself reaches LiveKit's API; defaults to LIVEKIT_URL (differs behind a proxy or in
     # docker compose, where browsers use the public address and servers the internal one).
     livekit_api_url: str = ""
@@ -42,9 +44,10 @@ class Settings:
     reconcile_interval_seconds: float = 10.0
     dispatch_agents: bool = True
     db_pool_size: int = 20
-    # Reports use the same provider settings as the agents: OpenAI or any OpenAI-compatible server, else offline.
-    openai_api_key: str = ""
-    openai_base_url: str = ""
+    # The language model, read as the agent workers read it (`llm_settings`): reports use it, and whether it is set
+    # says whether interviewers can translate a guide into the link's language (the offline interviewer cannot).
+    llm_base_url: str = ""
+    llm_api_key: str = ""
     report_model: str = "gpt-4o-mini"
     # Sign-in: failed attempts allowed per account and per client address within the window, then 429.
     signin_failures_per_account: int = 10
@@ -52,8 +55,16 @@ class Settings:
     signin_window_seconds: int = 900
 
     @property
+    def has_model(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key)
+
+    @property
     def is_development(self) -> bool:
         return self.app_env == "development"
+
+    @property
+    def livekit_public_urls(self) -> tuple[str, ...]:
+        return self.livekit_urls or (self.livekit_url,)
 
     @property
     def livekit_http_url(self) -> str:
@@ -88,16 +99,35 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def llm_settings(env: Mapping[str, str]) -> tuple[str, str]:
+    """The language model's server and key, as the agent workers read them (`agent.config.llm_settings`):
+    `LLM_BASE_URL` and `LLM_API_KEY`, else OpenAI's with `OPENAI_API_KEY` (and `OPENAI_BASE_URL`). A server without
+    a key gets a placeholder."""
+    base_url = (env.get("LLM_BASE_URL") or "").strip()
+    key = (env.get("LLM_API_KEY") or "").strip()
+    openai_key = (env.get("OPENAI_API_KEY") or "").strip()
+    openai_base_url = (env.get("OPENAI_BASE_URL") or "").strip()
+    if not base_url and not key:
+        key = openai_key
+        base_url = openai_base_url if key else ""
+    if base_url and not key:
+        key = "no-key"
+    return base_url, key
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     d = Settings()
     voices = tuple(v.strip() for v in env.get("VOICES", "").split(",") if v.strip()) or d.voices
+    livekit_urls = tuple(u.strip().rstrip("/") for u in env.get("LIVEKIT_URL", "").split(",") if u.strip())
+    llm_base_url, llm_api_key = llm_settings(env)
     settings = Settings(
-        app_env=env.get("APP_ENV", d.app_env),
+        app_env=env.get("APP_ENV") or d.app_env,
         database_url=env.get("DATABASE_URL") or d.database_url,
         public_base_url=(env.get("PUBLIC_BASE_URL") or d.public_base_url).rstrip("/"),
         secret_key=env.get("SECRET_KEY") or d.secret_key,
-        livekit_url=env.get("LIVEKIT_URL") or d.livekit_url,
+        livekit_url=livekit_urls[0] if livekit_urls else d.livekit_url,
+        livekit_urls=livekit_urls if len(livekit_urls) > 1 else (),
         livekit_api_url=env.get("LIVEKIT_API_URL") or "",
         livekit_api_key=env.get("LIVEKIT_API_KEY") or d.livekit_api_key,
         livekit_api_secret=env.get("LIVEKIT_API_SECRET") or d.livekit_api_secret,
@@ -110,9 +140,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reconcile_interval_seconds=float(_int(env, "RECONCILE_INTERVAL_SECONDS", 10, 1, 3_600)),
         dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
         db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size, 0, 1000),
-        openai_api_key=env.get("OPENAI_API_KEY", ""),
-        openai_base_url=env.get("OPENAI_BASE_URL", ""),
-        report_model=env.get("REPORT_MODEL") or d.report_model,
+        llm_base_url=llm_base_url,
+        llm_api_key=llm_api_key,
+        report_model=env.get("REPORT_MODEL") or env.get("LLM_MODEL") or d.report_model,
         signin_failures_per_account=_int(env, "SIGNIN_FAILURES_PER_ACCOUNT", d.signin_failures_per_account, 1, 10_000),
         signin_failures_per_address=_int(env, "SIGNIN_FAILURES_PER_ADDRESS", d.signin_failures_per_address, 1, 100_000),
         signin_window_seconds=_int(env, "SIGNIN_WINDOW_SECONDS", d.signin_window_seconds, 1, 86_400),
@@ -134,6 +164,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             )
     if len(settings.livekit_api_secret) < 32:
         raise SettingsError("LIVEKIT_API_SECRET must be at least 32 characters (LiveKit refuses shorter secrets)")
+    for url in settings.livekit_public_urls:
+        if not url.startswith(("ws://", "wss://", "http://", "https://")):
+            raise SettingsError(f"LIVEKIT_URL must be ws://, wss://, http:// or https:// URLs, got {url!r}")
     if not settings.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
     return settings

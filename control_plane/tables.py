@@ -98,9 +98,15 @@ class Link(Table):
     ends_at = Timestamptz(null=True, default=None)
     completed_at = Timestamptz(null=True, default=None)
     completion_reason = Varchar(length=16, null=True, default=None)
+    # Why the interview ended, in the interviewer's words (e.g. what the respondent said when they asked to stop).
+    end_note = Text(null=True, default=None)
     reserved_tokens = Integer(default=0)
     charged_tokens = Integer(default=0)
     agent_dispatched_at = Timestamptz(null=True, default=None)
+    # The agent's lease (its worker's last heartbeat) and where the interview stands with its agent:
+    # "" none sent yet, "dispatched", "unavailable" (no worker took it), "present" (lease held), "lost" (lapsed).
+    agent_seen_at = Timestamptz(null=True, default=None)
+    agent_state = Varchar(length=16, default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -115,6 +121,35 @@ class Turn(Table):
     started_at = Timestamptz()
     ended_at = Timestamptz()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class QuestionOutcome(StrEnum):
+    pending = "pending"  # not asked yet
+    asked = "asked"  # asked, no answer yet
+    answered = "answered"
+    probed = "probed"  # answered after a follow-up
+    clarified = "clarified"  # answered after the question was put another way
+    skipped = "skipped"  # the respondent declined it (or gave no answer after it was asked again)
+    not_reached = "not_reached"  # the interview ended before it was asked or answered
+
+
+UNRESOLVED = (QuestionOutcome.pending, QuestionOutcome.asked)
+
+
+class GuideQuestion(Table):
+    """Where one guide question of one interview stands: posted by the agent as the interview goes, settled at
+    completion (unresolved questions become not_reached). One row per question, keyed by link and index."""
+
+    id = UUID(primary_key=True)
+    link = ForeignKey(references=Link, null=False, index=True)
+    key = Varchar(length=80, unique=True)  # "<link id>:<index>"
+    position = Integer()  # 1-based, in the guide's order as the agent parsed it (the API calls it `index`)
+    question = Text()
+    outcome = Varchar(length=16, choices=QuestionOutcome, default=QuestionOutcome.pending)
+    asked_seqs = Text(default="[]")  # JSON: the agent turns that asked, probed or rephrased it
+    answer_seqs = Text(default="[]")  # JSON: the respondent turns on it (answers, answers to probes, a refusal)
+    through_seq = Integer(default=0)  # the last turn this state reflects; an older state never replaces a newer one
+    updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class Record(Table):

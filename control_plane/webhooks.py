@@ -2,6 +2,12 @@
 
 Only one event matters today: an agent leaving an interview's room, which may mean its worker died. The handler does
 not trust the event's order or completeness; it asks the dispatcher to look at the room as it is now.
+
+What LiveKit (1.13) sends when a worker is killed: nothing when its worker connection drops (no event exists for
+that), and `participant_left` for its agent only when the agent's peer connection times out, 15 s later (ICE:
+10 s disconnected + 5 s failed; `participant_connection_aborted` instead if it never connected). So this is the
+second line: the workers' leases (`control_plane.leases`) bring a new agent first, and the removal of the dead one
+from the room is what then arrives here.
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ answer as documented.
 Starts `python -m control_plane serve` on a fresh database (a temporary SQLite file, or the PostgreSQL database
 given, whose schema is emptied first: give it one of its own), creates what the operations need to reach past
 "not found" (a researcher and their API key, a project with its context, a pending link for the respondent's
-endpoints, a started interview and its agent key, a completed record and a report), then runs schemathesis with
-`scripts/fuzz.toml` (seeded and deterministic). Prints the number of requests, the 5xx count and the time, and exits
-non-zero on any failed check. The server's log is printed when something failed.
+endpoints, a started interview with a turn, its guide questions, a worker's lease and its agent key, a completed
+record with its question outcomes and a report), then runs schemathesis with `scripts/fuzz.toml` (seeded and
+deterministic). Prints the number of requests, the 5xx count and the time, and exits non-zero on any failed check.
+The server's log is printed when something failed.
 """
 
 from __future__ import annotations
@@ -66,14 +67,20 @@ def seed(base: str) -> dict[str, str]:
         respondent = {"email": "respondent@example.com"}
         ok(http.post(f"/api/interview/{token(started)}/join", json=respondent))
         ok(http.post(f"/api/interview/{token(done)}/join", json=respondent))
-        key = agent_key(load_settings({"SECRET_KEY": SECRET}), done["id"])
+        settings = load_settings({"SECRET_KEY": SECRET})
+        keys = {link["id"]: agent_key(settings, link["id"]) for link in (started, done)}
         t = utcnow().isoformat()
         turn = {"speaker": "respondent", "text": "It broke on Monday.", "started_at": t, "ended_at": t}
-        ok(
-            http.put(
-                f"/api/agent/interviews/{done['id']}/turns/1", json=turn, headers={"Authorization": f"Bearer {key}"}
-            )
-        )
+        questions = {
+            "through_seq": 1,
+            "questions": [{"index": 1, "question": "What happened?", "outcome": "answered", "answer_seqs": [1]}],
+        }
+        for link in (started, done):
+            agent = {"Authorization": f"Bearer {keys[link['id']]}"}
+            ok(http.put(f"/api/agent/interviews/{link['id']}/turns/1", json=turn, headers=agent))
+            ok(http.put(f"/api/agent/interviews/{link['id']}/questions", json=questions, headers=agent))
+        held = [{"interview_id": link["id"], "agent_key": keys[link["id"]]} for link in (started, done)]
+        assert len(ok(http.post("/api/agent/heartbeat", json={"interviews": held}))["renewed"]) == 2
         ok(http.post(f"/api/interview/{token(done)}/leave", json=respondent))
         record = ok(http.get(f"/api/links/{done['id']}", headers=auth))["record_id"]
         report = ok(http.post(f"/api/records/{record}/reports", headers=auth))
@@ -89,7 +96,7 @@ def seed(base: str) -> dict[str, str]:
         "FUZZ_REPORT_ID": report["id"],
         "FUZZ_TOKEN": token(pending),
         "FUZZ_INTERVIEW_ID": started["id"],
-        "FUZZ_AGENT_KEY": agent_key(load_settings({"SECRET_KEY": SECRET}), started["id"]),
+        "FUZZ_AGENT_KEY": keys[started["id"]],
     }
 
 

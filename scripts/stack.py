@@ -3,6 +3,12 @@
 `scripts/dev` runs it for people (`python scripts/stack.py`); the end-to-end tests use `Stack` to start the same
 processes on free loopback ports. Each process logs to its own file in the stack's folder; readiness is awaited by
 polling with a deadline; stopping sends SIGTERM (workers drain) and then SIGKILL to what is left.
+
+With `nodes=2` (`--nodes 2`) it runs LiveKit's multi-node mode: a Redis server (Debian's `redis-server`) and one
+`livekit-server` per node, each on its own loopback ports, all sharing that Redis. Workers attach to a node of their
+own (round robin), and the control plane hands each join the next node's URL (`LIVEKIT_URL` lists them all). With
+`replicas=2` (`--replicas 2`) several control-plane processes serve the same database; every LiveKit node sends its
+webhooks to every replica, which handle each event once.
 """
 
 from __future__ import annotations
@@ -61,6 +67,25 @@ def wait_until(check, what: str, timeout: float, proc: subprocess.Popen | None =
     raise TimeoutError(f"{what} was not ready after {timeout:.0f} s.\n{tail}")
 
 
+def redis_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    raise FileNotFoundError(
+        "redis-server is not installed, and LiveKit's multi-node mode needs it: apt-get install redis-server "
+        "(or brew install redis)."
+    )
+
+
+def redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def http_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
@@ -83,6 +108,24 @@ class Proc:
 
 
 @dataclass
+class Node:
+    """One livekit-server: its signal port, and its own RTC ports (TCP, and one UDP port for all media)."""
+
+    index: int
+    port: int
+    tcp_port: int = field(default_factory=free_port)
+    udp_port: int = field(default_factory=lambda: free_port(socket.SOCK_DGRAM))
+
+    @property
+    def name(self) -> str:
+        return "livekit" if self.index == 0 else f"livekit-{self.index + 1}"
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+
+@dataclass
 class Stack:
     workdir: Path
     database_url: str | None = None
@@ -92,20 +135,41 @@ class Stack:
     api_secret: str = DEV_SECRET
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: list[Proc] = field(default_factory=list)
+    # LiveKit nodes (more than one: multi-node mode on a Redis of the stack's own) and control-plane replicas.
+    nodes: int = 1
+    replicas: int = 1
+    redis_port: int = field(default_factory=free_port)
+    livekit_nodes: list[Node] = field(init=False)
+    control_plane_ports: list[int] = field(init=False)
+    _workers_started: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.database_url = self.database_url or f"sqlite:///{self.workdir / 'interviewer.sqlite3'}"
+        self.livekit_nodes = [Node(0, self.livekit_port)] + [Node(i, free_port()) for i in range(1, self.nodes)]
+        self.control_plane_ports = [self.control_plane_port] + [free_port() for _ in range(1, self.replicas)]
 
     @property
     def livekit_url(self) -> str:
-        return f"ws://127.0.0.1:{self.livekit_port}"
+        return self.livekit_nodes[0].url
+
+    @property
+    def livekit_urls(self) -> list[str]:
+        return [node.url for node in self.livekit_nodes]
 
     @property
     def control_plane_url(self) -> str:
         return f"http://127.0.0.1:{self.control_plane_port}"
 
-    def env(self) -> dict[str, str]:
+    @property
+    def control_plane_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.control_plane_ports]
+
+    @property
+    def redis_address(self) -> str:
+        return f"127.0.0.1:{self.redis_port}"
+
+    def env(self, **overrides: str) -> dict[str, str]:
         env = {
             **os.environ,
             "DATABASE_URL": self.database_url,
@@ -118,47 +182,94 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
             "AGENT_HEALTH_PORT": "0",
             **self.extra_env,
+            **overrides,
         }
         env.pop("TEST_DATABASE_URL", None)
         return env
 
-    def _spawn(self, name: str, args: list[str]) -> Proc:
+    def _spawn(self, name: str, args: list[str], **env: str) -> Proc:
         log = self.workdir / f"{name}.log"
         handle = open(log, "ab")  # noqa: SIM115 - the child keeps writing to it
         popen = subprocess.Popen(
-            args, cwd=ROOT, env=self.env(), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            args, cwd=ROOT, env=self.env(**env), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
         proc = Proc(name, popen, log)
         self.procs.append(proc)
         return proc
 
-    def livekit_config(self) -> Path:
+    def livekit_config(self, node: Node | None = None) -> Path:
+        node = node or self.livekit_nodes[0]
         config = yaml.safe_load((ROOT / "livekit.yaml").read_text())
-        config["port"] = self.livekit_port
-        config["rtc"]["tcp_port"] = free_port()
-        udp = free_port(socket.SOCK_DGRAM)
-        config["rtc"]["udp_port"] = udp
-        config["rtc"]["stun_servers"] = [f"127.0.0.1:{udp}"]
-        config["webhook"] = {"api_key": self.api_key, "urls": [f"{self.control_plane_url}/api/livekit/webhook"]}
-        path = self.workdir / "livekit.yaml"
+        config["port"] = node.port
+        config["rtc"]["tcp_port"] = node.tcp_port
+        config["rtc"]["udp_port"] = node.udp_port
+        config["rtc"]["stun_servers"] = [f"127.0.0.1:{node.udp_port}"]
+        config["turn"] = {"enabled": False}
+        urls = [f"{url}/api/livekit/webhook" for url in self.control_plane_urls]
+        config["webhook"] = {"api_key": self.api_key, "urls": urls}
+        if self.nodes > 1:
+            config["redis"] = {"address": self.redis_address}
+        path = self.workdir / f"{node.name}.yaml"
         path.write_text(yaml.safe_dump(config))
         return path
 
+    def start_redis(self, timeout: float = 20) -> Proc:
+        args = [redis_binary(), "--bind", "127.0.0.1", "--port", str(self.redis_port)]
+        args += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
+        proc = self._spawn("redis", args)
+        wait_until(lambda: redis_ping(self.redis_port), "Redis", timeout, proc.popen, proc.log)
+        return proc
+
     def start_livekit(self, timeout: float = 30) -> Proc:
-        proc = self._spawn("livekit", [livekit_binary(), "--config", str(self.livekit_config())])
+        """Start every LiveKit node (and first their Redis, in multi-node mode); answer the first node."""
+        if self.nodes > 1:
+            self.start_redis()
+        started = [self.start_livekit_node(node, timeout) for node in self.livekit_nodes]
+        return started[0]
+
+    def start_livekit_node(self, node: Node, timeout: float = 30) -> Proc:
+        proc = self._spawn(node.name, [livekit_binary(), "--config", str(self.livekit_config(node))])
         wait_until(
-            lambda: http_ok(f"http://127.0.0.1:{self.livekit_port}/"), "LiveKit server", timeout, proc.popen, proc.log
+            lambda: http_ok(f"http://127.0.0.1:{node.port}/"),
+            f"LiveKit node {node.name}",
+            timeout,
+            proc.popen,
+            proc.log,
         )
         return proc
 
-    def start_control_plane(self, timeout: float = 60) -> Proc:
-        args = [sys.executable, "-m", "control_plane", "serve", "--port", str(self.control_plane_port)]
-        proc = self._spawn("control-plane", args)
-        wait_until(lambda: http_ok(f"{self.control_plane_url}/healthz"), "control plane", timeout, proc.popen, proc.log)
+    def start_control_plane(self, timeout: float = 60, replica: int = 0) -> Proc:
+        """Start one control-plane replica. It hands out every node's URL in turn, and reaches LiveKit's API
+        through a node of its own (replica i: node i)."""
+        port = self.control_plane_ports[replica]
+        url = self.control_plane_urls[replica]
+        args = [sys.executable, "-m", "control_plane", "serve", "--port", str(port)]
+        env = {"LIVEKIT_URL": ",".join(self.livekit_urls)}
+        if self.nodes > 1:
+            node = self.livekit_nodes[replica % self.nodes]
+            env["LIVEKIT_API_URL"] = f"http://127.0.0.1:{node.port}"
+        name = "control-plane" if replica == 0 else f"control-plane-{replica + 1}"
+        proc = self._spawn(name, args, **env)
+        wait_until(lambda: http_ok(f"{url}/healthz"), f"control plane {name}", timeout, proc.popen, proc.log)
         return proc
 
-    def start_worker(self, name: str = "agent", timeout: float = 120) -> Proc:
-        proc = self._spawn(name, [sys.executable, "-m", "agent", "start"])
+    def start_control_planes(self, timeout: float = 60) -> list[Proc]:
+        return [self.start_control_plane(timeout, replica) for replica in range(self.replicas)]
+
+    def start_worker(
+        self, name: str = "agent", timeout: float = 120, node: int | None = None, env: dict[str, str] | None = None
+    ) -> Proc:
+        """Start an agent worker attached to one LiveKit node (by default the next one, round robin), talking to
+        one control-plane replica (the same round); `env` adds settings of its own (its metrics port, say)."""
+        turn = self._workers_started
+        self._workers_started += 1
+        node = turn % self.nodes if node is None else node
+        env = {
+            "LIVEKIT_URL": self.livekit_nodes[node].url,
+            "CONTROL_PLANE_URL": self.control_plane_urls[turn % self.replicas],
+            **(env or {}),
+        }
+        proc = self._spawn(name, [sys.executable, "-m", "agent", "start"], **env)
         wait_until(
             lambda: "registered worker" in proc.log_text(), f"agent worker {name}", timeout, proc.popen, proc.log
         )
@@ -231,7 +342,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run LiveKit server, the control plane and agent workers.")
     parser.add_argument("--workers", type=int, default=1, help="how many agent workers to start (default 1)")
     parser.add_argument("--port", type=int, default=8000, help="the control plane's port (default 8000)")
-    parser.add_argument("--livekit-port", type=int, default=7880)
+    parser.add_argument("--livekit-port", type=int, default=7880, help="the first LiveKit node's port (default 7880)")
+    parser.add_argument(
+        "--nodes", type=int, default=1, help="LiveKit nodes; more than 1 runs multi-node mode on Redis (default 1)"
+    )
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="control-plane replicas on one database (default 1; use PostgreSQL)"
+    )
     parser.add_argument("--data", default=str(ROOT / "data"), help="folder for the database and the logs")
     args = parser.parse_args(argv)
 
@@ -242,7 +359,12 @@ def main(argv: list[str] | None = None) -> int:
         control_plane_port=args.port,
         api_key=os.environ.get("LIVEKIT_API_KEY", DEV_KEY),
         api_secret=os.environ.get("LIVEKIT_API_SECRET", DEV_SECRET),
+        nodes=max(1, args.nodes),
+        replicas=max(1, args.replicas),
     )
+    if stack.replicas > 1 and stack.database_url.startswith("sqlite"):
+        print("Control-plane replicas share a PostgreSQL database: set DATABASE_URL=postgresql://…", file=sys.stderr)
+        return 2
     stopping = False
 
     def on_signal(signum, _frame):
@@ -252,12 +374,20 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        print(f"Starting LiveKit server on {stack.livekit_url} …", flush=True)
-        stack.start_livekit()
-        print(f"Starting the control plane on {stack.control_plane_url} …", flush=True)
-        stack.start_control_plane()
+        if stack.nodes > 1:
+            print(f"Starting Redis on {stack.redis_address} for LiveKit's multi-node mode …", flush=True)
+            stack.start_redis()
+        for node in stack.livekit_nodes:
+            print(f"Starting LiveKit node {node.name} on {node.url} …", flush=True)
+            stack.start_livekit_node(node)
+        for replica, url in enumerate(stack.control_plane_urls):
+            print(f"Starting the control plane on {url} …", flush=True)
+            stack.start_control_plane(replica=replica)
         for i in range(args.workers):
-            print(f"Starting agent worker {i + 1} (the first start loads the speech models) …", flush=True)
+            node = stack.livekit_nodes[i % stack.nodes]
+            print(
+                f"Starting agent worker {i + 1} on {node.name} (the first start loads the speech models) …", flush=True
+            )
             stack.start_worker(f"agent-{i + 1}")
         email, password, url = demo_link(stack)
         print()

@@ -5,39 +5,82 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
-from control_plane.settings import Settings
+from agent.config import load_worker_settings
+from control_plane.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
+COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SERVICES = COMPOSE["services"]
-AGENT_KEYS = {
-    "LIVEKIT_URL",
-    "LIVEKIT_API_KEY",
-    "LIVEKIT_API_SECRET",
-    "CONTROL_PLANE_URL",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
+# Set by the compose file for its own network, not taken from .env.
+FIXED = {
+    "control-plane": {"APP_ENV", "DATABASE_URL", "LIVEKIT_URL", "LIVEKIT_API_URL", "PUBLIC_BASE_URL"},
+    "agent": {"LIVEKIT_URL", "CONTROL_PLANE_URL", "AGENT_METRICS_PORT"},
 }
 
 
-def setting_names() -> set[str]:
-    """The variables the control plane reads: one per Settings field, as load_settings spells them."""
-    source = (ROOT / "control_plane" / "settings.py").read_text()
-    read = set(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', source))
-    assert len(read) >= len(Settings.__dataclass_fields__)
-    return read | {"OPENAI_API_KEY", "OPENAI_BASE_URL"}
+class ReadRecorder(dict):
+    """An empty environment that remembers every name a settings loader asks it for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def get(self, key, default=None):
+        self.names.add(key)
+        return default
+
+    def __getitem__(self, key):
+        self.names.add(key)
+        raise KeyError(key)
+
+    def __contains__(self, key):
+        self.names.add(key)
+        return False
+
+
+def reads(loader) -> set[str]:
+    env = ReadRecorder()
+    loader(env)
+    return env.names
+
+
+READS = {"control-plane": reads(load_settings), "agent": reads(load_worker_settings)}
+
+
+def test_the_loaders_are_read_for_real():
+    assert {"DATABASE_URL", "VOICES", "SECRET_KEY", "REPORT_MODEL"} <= READS["control-plane"]
+    assert {"CONTROL_PLANE_URL", "MAX_INTERVIEWS", "LIVEKIT_URL"} <= READS["agent"]
 
 
 def test_every_service_of_the_stack_is_there():
     assert set(SERVICES) == {"redis", "postgres", "livekit", "control-plane", "agent"}
 
 
-def test_the_control_plane_reads_only_settings_it_knows():
+@pytest.mark.parametrize("service", ["control-plane", "agent"])
+def test_compose_passes_every_setting_the_service_reads_and_no_other(service):
+    env = SERVICES[service]["environment"]
+    missing = READS[service] - set(env)
+    unknown = set(env) - READS[service]
+    assert not missing, f"docker-compose drops settings that {service} reads: {sorted(missing)}"
+    assert not unknown, f"docker-compose sets variables that {service} does not read: {sorted(unknown)}"
+    for name, value in env.items():
+        if name not in FIXED[service]:
+            assert str(value).startswith(f"${{{name}:"), f"{service}: {name} must come from .env as ${{{name}:-…}}"
+
+
+@pytest.mark.parametrize("loader", [load_settings, load_worker_settings])
+def test_a_setting_left_empty_in_env_means_its_default(loader):
+    """Compose passes `${NAME:-}`: an unset variable arrives as an empty string and must mean the default."""
+    names = reads(loader)
+    assert loader(dict.fromkeys(names, "")) == loader({})
+
+
+def test_the_control_plane_runs_in_production_on_postgres():
     env = SERVICES["control-plane"]["environment"]
-    unknown = set(env) - setting_names()
-    assert not unknown, f"docker-compose sets variables the control plane does not read: {unknown}"
     assert env["APP_ENV"] == "production"
     assert env["DATABASE_URL"].startswith("postgresql://interviewer:")
     assert "@postgres:5432/interviewer" in env["DATABASE_URL"]
@@ -52,13 +95,37 @@ def test_the_control_plane_serves_on_the_published_port():
     assert livekit["webhook"]["urls"] == [f"http://control-plane:{port}/api/livekit/webhook"]
 
 
+def test_the_control_plane_and_the_workers_read_the_same_language_model():
+    """Whether interviewers have a model decides the control plane's language warning: both must agree."""
+    from agent.config import llm_settings as agent_llm
+    from control_plane.settings import llm_settings as control_plane_llm
+
+    keys = ("LLM_BASE_URL", "LLM_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+    for service in ("control-plane", "agent"):
+        env = SERVICES[service]["environment"]
+        assert all(env[k] == f"${{{k}:-}}" for k in keys), service
+    for env in (
+        {},
+        {"OPENAI_API_KEY": "sk"},
+        {"LLM_BASE_URL": "http://llm:8080/v1"},
+        {"LLM_BASE_URL": "http://llm:8080/v1", "OPENAI_API_KEY": "sk"},
+        {"LLM_API_KEY": "k", "OPENAI_BASE_URL": "http://speech/v1"},
+    ):
+        assert agent_llm(env)[:2] == control_plane_llm(env), env
+
+
 def test_agent_workers_can_scale():
     agent = SERVICES["agent"]
     assert "ports" not in agent and "container_name" not in agent
     assert agent["command"] == ["python", "-m", "agent", "start"]
-    assert set(agent["environment"]) <= AGENT_KEYS
     assert agent["environment"]["CONTROL_PLANE_URL"] == "http://control-plane:8000"
     assert agent["environment"]["LIVEKIT_URL"] == "ws://livekit:7880"
+
+
+def test_each_agent_worker_serves_its_metrics_inside_the_stack():
+    agent = SERVICES["agent"]
+    port = str(agent["environment"]["AGENT_METRICS_PORT"])  # fixed by the compose file, not taken from .env
+    assert port in [str(p) for p in agent["expose"]]
 
 
 def test_livekit_ports_match_the_local_config():
@@ -86,11 +153,15 @@ def test_the_local_livekit_never_looks_beyond_loopback():
 
 
 def test_every_setting_is_documented():
+    """Each setting a service reads, and each variable the compose file takes from .env, is in .env.example and
+    in the README."""
     example = (ROOT / ".env.example").read_text()
     readme = (ROOT / "README.md").read_text()
-    for name in setting_names():
-        assert f"{name}=" in example or f"# {name}=" in example, f"{name} missing from .env.example"
-        assert f"`{name}`" in readme, f"{name} missing from the README's settings table"
+    from_env = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE_TEXT))
+    assert {"POSTGRES_PASSWORD", "LIVEKIT_PUBLIC_URL"} <= from_env
+    for name in READS["control-plane"] | READS["agent"] | from_env:
+        assert re.search(rf"^#? ?{name}=", example, re.M), f"{name} missing from .env.example"
+        assert f"`{name}`" in readme, f"{name} missing from the README's settings tables"
 
 
 def test_the_offline_extra_installs_what_the_speech_models_need():

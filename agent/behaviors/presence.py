@@ -1,64 +1,85 @@
 """The respondent's presence: check_in_when_respondent_is_quiet and end_when_respondent_is_gone_for_good.
 
-A respondent silent for long is asked whether they are still there; silent again, the interview ends. A respondent
-who drops out has a grace period to come back (a reloaded tab, a lost network) before the interview ends as left.
+A respondent silent for long (both sides listening, `quiet_seconds` on the interview's clock) is asked whether they
+are still there; silent again, the interview closes with a goodbye. Nothing of this happens once the interview is
+ending. A respondent who drops out has a grace period to come back (a reloaded tab, a lost network) before the
+interview ends as left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from livekit import rtc
-from livekit.agents import AgentSession, UserStateChangedEvent
+from livekit.agents import AgentSession, ConversationItemAddedEvent
 
+from agent.behaviors.ending import Ending
 from agent.prompts import cue
+from agent.timing import Clock
 
 log = logging.getLogger("agent.presence")
 
 
 def check_in_when_respondent_is_quiet(
-    session: AgentSession, end: Callable[[str], Awaitable[None]], interview_id: str
+    session: AgentSession, ending: Ending, clock: Clock, quiet_seconds: float, interview_id: str
 ) -> None:
     checked_in = False
+    timer: asyncio.Task | None = None
+    closing: set[asyncio.Task] = set()
 
-    @session.on("user_state_changed")
-    def _on_state(event: UserStateChangedEvent) -> None:
+    def _cancel() -> None:
+        nonlocal timer
+        if timer is not None:
+            timer.cancel()
+            timer = None
+
+    async def _quiet_for_long() -> None:
         nonlocal checked_in
-        if event.new_state == "speaking":
-            checked_in = False
-        if event.new_state != "away":
+        await clock.sleep_until(clock.now() + timedelta(seconds=quiet_seconds))
+        if ending.begun:
             return
         if not checked_in:
             checked_in = True
             log.info("interview %s: respondent quiet, checking in", interview_id)
             session.generate_reply(instructions=cue("check_in"))
-            # "away" is only announced on a change: back to listening, so a second silence is noticed too.
-            session.reset_away_timer()
         else:
             log.info("interview %s: respondent still quiet, closing", interview_id)
-            asyncio.get_running_loop().create_task(_close(session, end))
+            # Its own task: the goodbye changes the agent's state, which cancels this timer.
+            task = asyncio.get_running_loop().create_task(ending.close("respondent_silent", "closing_quiet"))
+            closing.add(task)
+            task.add_done_callback(closing.discard)
 
+    def _rearm(*_: object) -> None:
+        nonlocal timer
+        _cancel()
+        if session.user_state == "listening" and session.agent_state == "listening" and not ending.begun:
+            timer = asyncio.get_running_loop().create_task(_quiet_for_long())
 
-async def _close(session: AgentSession, end: Callable[[str], Awaitable[None]]) -> None:
-    handle = session.generate_reply(instructions=cue("closing"), allow_interruptions=False, tool_choice="none")
-    await handle.wait_for_playout()
-    await end("agent_end")
+    def _heard(event: ConversationItemAddedEvent) -> None:
+        nonlocal checked_in
+        if getattr(event.item, "role", None) == "user":
+            checked_in = False
+
+    session.on("user_state_changed", _rearm)
+    session.on("agent_state_changed", _rearm)
+    session.on("conversation_item_added", _heard)
+    session.on("close", lambda _: _cancel())
 
 
 def end_when_respondent_is_gone_for_good(
     room: rtc.Room,
     identity: str,
     grace_seconds: float,
-    end: Callable[[str], Awaitable[None]],
+    ending: Ending,
     interview_id: str,
 ) -> None:
     timer: asyncio.TimerHandle | None = None
 
     def _gone() -> None:
         log.info("interview %s: respondent did not come back within %.0f s", interview_id, grace_seconds)
-        asyncio.get_running_loop().create_task(end("left"))
+        asyncio.get_running_loop().create_task(ending.finish("left"))
 
     @room.on("participant_disconnected")
     def _left(participant: rtc.RemoteParticipant) -> None:

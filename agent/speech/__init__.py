@@ -1,11 +1,14 @@
 """Offline speech for the interviewer: Whisper hears, Piper and espeak-ng speak; no API key, nothing downloaded.
 
-`prewarm` loads the models once per worker process into the process's userdata; `build_stt` and `build_tts` hand each
-interview its recogniser and voice from them (loading on the spot if prewarm did not run).
+`prewarm` loads the models once per worker process; every interview the process runs (each in its own thread, see
+`agent.worker`) shares them. `build_stt` and `build_tts` hand each interview its recogniser and voice from them
+(loading on the spot if prewarm did not run). Sharing is safe: CTranslate2 and onnxruntime run one model from
+several threads, and each call holds no state between calls.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from livekit.agents.stt import STT
@@ -27,6 +30,8 @@ REQUIREMENTS = [
 ]
 
 _KEY = "speech"
+_shared: dict[str, Any] = {}
+_lock = threading.Lock()
 
 
 def prewarm(userdata: dict[str, Any]) -> None:
@@ -35,7 +40,8 @@ def prewarm(userdata: dict[str, Any]) -> None:
 
 
 def build_stt(language: str, userdata: dict[str, Any]) -> STT:
-    """Whisper tiny.en for "en"; Whisper base for "ru", "auto" (detected per utterance) and any other language."""
+    """Whisper tiny.en for "en"; Whisper base for "ru", "auto" (detected per utterance) and any other language.
+    A streaming STT with manual flush: the session's VAD and end-of-turn model say when to transcribe."""
     from agent.speech.stt import WhisperSTT
 
     models = _models(userdata)
@@ -52,14 +58,18 @@ def build_tts(language: str, voice: str, userdata: dict[str, Any]) -> TTS:
 
 
 def _models(userdata: dict[str, Any]) -> dict[str, Any]:
+    """The process's one set of models, loaded by the first caller; `userdata` keeps a reference."""
     if _KEY not in userdata:
-        from agent.speech import models
-        from agent.speech.piper import PiperVoice
-        from agent.speech.stt import load_whisper
+        with _lock:
+            if _KEY not in _shared:
+                from agent.speech import models
+                from agent.speech.piper import PiperVoice
+                from agent.speech.stt import load_whisper
 
-        userdata[_KEY] = {
-            "tiny.en": load_whisper("tiny.en"),
-            "base": load_whisper("base"),
-            "piper": PiperVoice(*models.piper_voice()),
-        }
+                _shared[_KEY] = {
+                    "tiny.en": load_whisper("tiny.en"),
+                    "base": load_whisper("base"),
+                    "piper": PiperVoice(*models.piper_voice()),
+                }
+        userdata[_KEY] = _shared[_KEY]
     return userdata[_KEY]

@@ -8,7 +8,9 @@ phoneme mapped to its ids with a pad between them, BOS before and EOS after, one
 from __future__ import annotations
 
 import json
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,9 @@ import onnxruntime
 from agent.speech import espeak
 
 BOS, EOS, PAD = "^", "$", "_"
+# Sentences said before are kept, up to this many bytes of audio (about 6 minutes of speech): every respondent of a
+# study hears the same greeting, questions and acknowledgements, and synthesis is most of a worker's CPU.
+CACHE_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,24 @@ class PiperConfig:
 
 
 class PiperVoice:
-    """Thread-safe: onnxruntime sessions may be run from several threads at once."""
+    """Thread-safe: onnxruntime sessions may be run from several threads at once.
 
-    def __init__(self, model: Path, config: Path) -> None:
+    One thread per run, without spinning: onnxruntime's default (a thread per core, each spinning for work after a
+    run) speeds one sentence up a little and costs the other interviews on the host a core each time."""
+
+    def __init__(self, model: Path, config: Path, threads: int = 1, cache_bytes: int = CACHE_BYTES) -> None:
         self.config = PiperConfig.load(config)
+        self._cache: OrderedDict[tuple[str, float], np.ndarray] = OrderedDict()
+        self._cache_bytes = 0
+        self._cache_limit = cache_bytes
+        self._cache_lock = threading.Lock()
+        self.cache_hits = 0
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
     @property
@@ -67,7 +84,25 @@ class PiperVoice:
         return [*ids, *ids_of[EOS]]
 
     def synthesize(self, sentence: str, speed: float = 1.0) -> np.ndarray:
-        """Blocking: one sentence to int16 mono samples at `sample_rate` (empty if nothing to say)."""
+        """Blocking: one sentence to int16 mono samples at `sample_rate` (empty if nothing to say). A sentence said
+        before comes from the cache."""
+        key = (sentence, speed)
+        with self._cache_lock:
+            if (cached := self._cache.get(key)) is not None:
+                self._cache.move_to_end(key)
+                self.cache_hits += 1
+                return cached
+        audio = self._synthesize(sentence, speed)
+        with self._cache_lock:
+            if key not in self._cache and audio.nbytes <= self._cache_limit:
+                self._cache[key] = audio
+                self._cache_bytes += audio.nbytes
+                while self._cache_bytes > self._cache_limit:
+                    _, old = self._cache.popitem(last=False)
+                    self._cache_bytes -= old.nbytes
+        return audio
+
+    def _synthesize(self, sentence: str, speed: float) -> np.ndarray:
         phonemes = espeak.phonemize(sentence, self.config.espeak_voice)
         if not phonemes.strip():
             return np.zeros(0, dtype=np.int16)

@@ -1,29 +1,56 @@
 """Whisper speech-to-text through faster-whisper (CTranslate2, int8 on CPU), as a livekit-agents STT.
 
-Whisper hears a whole utterance at a time, so the STT is not streaming: the session wraps it in a `StreamAdapter`
-with a VAD. Decoding is greedy (`beam_size=1`) at temperature 0 only: the temperature fallback costs up to 6x on a
-hard utterance and buys little for an interview answer.
+Whisper hears a whole utterance at a time. The session drives it as a streaming STT with `manual_flush`: the stream
+keeps the respondent's audio and transcribes it when the session flushes, which it does once its own VAD and the
+end-of-turn model say the turn may be over. No second VAD runs for the STT (the framework's `StreamAdapter` would
+run one per interview on every frame, doubling the VAD's cost), and the transcript starts as soon as the turn is
+judged over instead of after a VAD silence of its own. Decoding is greedy (`beam_size=1`) at temperature 0 only:
+the temperature fallback costs up to 6x on a hard utterance and buys little for an interview answer.
+
+While the agent speaks, a transcript that is only a backchannel ("mm-hm", "uh-huh", "okay") or nothing but noise is
+dropped when the session says so (`ignore_backchannel`): the agent then resumes its sentence instead of taking "mm-hm"
+for an answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import re
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from faster_whisper import WhisperModel
 from livekit import rtc
-from livekit.agents import APIConnectOptions, stt
+from livekit.agents import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions, stt
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer, is_given
 
 from agent.speech import models
 
+log = logging.getLogger("agent.speech.stt")
 WHISPER_RATE = 16000
 # Greedy decoding at temperature 0 can loop on unclear audio ("баси баси баси ..."): cap each 30 s window at a
 # generous speaking rate so a loop ends in a fraction of a second instead of filling the window's 448 tokens.
 TOKENS_PER_SECOND = 12
+# The stream keeps at most this much audio between two flushes; quiet audio before the speech is dropped as it comes.
+MAX_BUFFER_SECONDS = 300
+PRE_ROLL_SECONDS = 0.5
+QUIET_RMS = 60 / 32768  # ≈ -55 dBFS: quieter than any speech a microphone sends
+_BACKCHANNEL = re.compile(
+    r"^(?:(?:m+-?h?m+|mhm|uh-?huh|uh|um|hmm+|ah|oh|okay|ok|yeah|yes|yep|right|sure|i see|ага|угу|да|ну|так)\W*)+$",
+    re.I,
+)
+
+
+def is_backchannel(text: str) -> bool:
+    """A listener's acknowledgement ("Mm-hm.", "Uh-huh, okay.") or nothing but punctuation: not an answer."""
+    stripped = text.strip()
+    return not re.sub(r"\W+", "", stripped) or bool(_BACKCHANNEL.match(stripped))
 
 
 @dataclass(frozen=True)
@@ -36,9 +63,11 @@ class Transcript:
 
 
 def load_whisper(name: str) -> WhisperModel:
-    """`name` is "tiny.en" or "base"; both come from installed packages."""
+    """`name` is "tiny.en" or "base"; both come from installed packages. At most two threads per transcription
+    (faster-whisper's default is four, more than a small host has), one transcription at a time per model."""
     path = models.whisper_tiny_en() if name == "tiny.en" else models.whisper_base()
-    return WhisperModel(str(path), device="cpu", compute_type="int8", local_files_only=True)
+    threads = max(1, min(2, os.cpu_count() or 1))
+    return WhisperModel(str(path), device="cpu", compute_type="int8", local_files_only=True, cpu_threads=threads)
 
 
 def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
@@ -82,11 +111,49 @@ def to_whisper_audio(buffer: AudioBuffer) -> np.ndarray:
 class WhisperSTT(stt.STT):
     """One Whisper model and the language to hear: "en", "ru", or "auto" to detect it per utterance."""
 
-    def __init__(self, model: WhisperModel, *, model_name: str, language: str = "auto") -> None:
-        super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
+    def __init__(
+        self,
+        model: WhisperModel,
+        *,
+        model_name: str,
+        language: str = "auto",
+        ignore_backchannel: Callable[[], bool] | None = None,
+        on_transcribed: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(capabilities=stt.STTCapabilities(streaming=True, interim_results=False, manual_flush=True))
         self._whisper = model
         self._model_name = model_name
         self._language = language
+        # set by the worker: True while the agent holds the floor, so a lone "mm-hm" is not an answer
+        self.ignore_backchannel = ignore_backchannel or (lambda: False)
+        # set by the worker: seconds from a flush to its transcript, for the latency metrics
+        self.on_transcribed = on_transcribed
+
+    def wanted_language(self, language: NotGivenOr[str] = NOT_GIVEN) -> str | None:
+        wanted = language if is_given(language) and language else self._language
+        if self._model_name.endswith(".en"):
+            wanted = "en"
+        return None if wanted == "auto" else wanted
+
+    def stream(
+        self, *, language: NotGivenOr[str] = NOT_GIVEN, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
+    ) -> stt.RecognizeStream:
+        return _WhisperStream(stt=self, language=self.wanted_language(language), conn_options=conn_options)
+
+    def transcript_event(self, result: Transcript) -> stt.SpeechEvent:
+        return stt.SpeechEvent(
+            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
+            request_id=uuid.uuid4().hex,
+            alternatives=[
+                stt.SpeechData(
+                    language=result.language,
+                    text=result.text,
+                    end_time=result.duration,
+                    confidence=result.confidence,
+                    metadata={"language_probability": result.language_probability},
+                )
+            ],
+        )
 
     @property
     def model(self) -> str:
@@ -103,21 +170,51 @@ class WhisperSTT(stt.STT):
         language: NotGivenOr[str] = NOT_GIVEN,
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
-        wanted = language if is_given(language) and language else self._language
-        if self._model_name.endswith(".en"):
-            wanted = "en"
         audio = to_whisper_audio(buffer)
-        result = await asyncio.to_thread(transcribe, self._whisper, audio, None if wanted == "auto" else wanted)
-        return stt.SpeechEvent(
-            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
-            request_id=uuid.uuid4().hex,
-            alternatives=[
-                stt.SpeechData(
-                    language=result.language,
-                    text=result.text,
-                    end_time=result.duration,
-                    confidence=result.confidence,
-                    metadata={"language_probability": result.language_probability},
-                )
-            ],
-        )
+        result = await asyncio.to_thread(transcribe, self._whisper, audio, self.wanted_language(language))
+        return self.transcript_event(result)
+
+
+class _WhisperStream(stt.RecognizeStream):
+    """Keeps the audio since the last flush (quiet lead-in trimmed) and transcribes it on each flush."""
+
+    def __init__(self, *, stt: WhisperSTT, language: str | None, conn_options: APIConnectOptions) -> None:
+        super().__init__(stt=stt, conn_options=conn_options, sample_rate=WHISPER_RATE)
+        self._whisper_stt = stt
+        self._wanted = language
+
+    async def _run(self) -> None:
+        chunks: list[np.ndarray] = []  # float32 mono at 16 kHz
+        samples = 0
+        heard = False  # anything louder than QUIET_RMS since the last flush
+        limit = MAX_BUFFER_SECONDS * WHISPER_RATE
+        async for item in self._input_ch:
+            if isinstance(item, self._FlushSentinel):
+                if heard and samples:
+                    await self._transcribe(np.concatenate(chunks))
+                chunks, samples, heard = [], 0, False
+                continue
+            pcm = np.frombuffer(item.data, dtype=np.int16)
+            if item.num_channels > 1:
+                pcm = pcm.reshape(-1, item.num_channels).mean(axis=1)
+            chunk = pcm.astype(np.float32) / 32768.0
+            loud = bool(len(chunk)) and float(np.sqrt(np.mean(chunk * chunk))) > QUIET_RMS
+            chunks.append(chunk)
+            samples += len(chunk)
+            heard = heard or loud
+            if not heard:  # only a short pre-roll of quiet audio is kept before speech
+                while chunks and samples - len(chunks[0]) >= PRE_ROLL_SECONDS * WHISPER_RATE:
+                    samples -= len(chunks.pop(0))
+            while samples > limit and len(chunks) > 1:
+                samples -= len(chunks.pop(0))
+
+    async def _transcribe(self, audio: np.ndarray) -> None:
+        started = time.monotonic()
+        result = await asyncio.to_thread(transcribe, self._whisper_stt._whisper, audio, self._wanted)
+        took = time.monotonic() - started
+        log.debug("transcribed %.1f s of audio in %.2f s", len(audio) / WHISPER_RATE, took)
+        if self._whisper_stt.on_transcribed is not None:
+            self._whisper_stt.on_transcribed(took)
+        if not result.text or (self._whisper_stt.ignore_backchannel() and is_backchannel(result.text)):
+            return
+        self._event_ch.send_nowait(self._whisper_stt.transcript_event(result))

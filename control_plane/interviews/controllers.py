@@ -20,8 +20,10 @@ from control_plane.interviews.schemas import (
     AgentInterview,
     Completion,
     CompletionState,
+    GuideQuestionsIn,
     LeftInterview,
     PublicInterview,
+    QuestionsStored,
     RespondentEmail,
     RoomAccess,
     Seq,
@@ -87,6 +89,18 @@ async def agent_turn(interview: dict, seq: Seq, data: TurnIn) -> TurnStored:
     return TurnStored(seq=seq, created=created)
 
 
+@put(
+    "/api/agent/interviews/{interview_id:str}/questions",
+    dependencies=agent_deps,
+    responses=documented(*AGENT, *BODY, LinkGone),
+)
+async def agent_questions(interview: dict, data: GuideQuestionsIn) -> QuestionsStored:
+    """Where each guide question stands as of turn `through_seq`. Idempotent; an older state than the one stored is
+    ignored (`stored: false`). Questions still open when the interview has completed are stored as not reached."""
+    stored = await services.put_questions(interview, data.through_seq, data.questions)
+    return QuestionsStored(through_seq=data.through_seq, stored=stored)
+
+
 @post(
     "/api/agent/interviews/{interview_id:str}/complete",
     dependencies=agent_deps,
@@ -94,9 +108,9 @@ async def agent_turn(interview: dict, seq: Seq, data: TurnIn) -> TurnStored:
     responses=documented(*AGENT, *BODY),
 )
 async def agent_complete(interview: dict, data: Completion, request: Request, settings: Settings) -> CompletionState:
-    await lifecycle.complete(interview["id"], data.reason, settings)
+    await lifecycle.complete(interview["id"], data.reason, settings, note=data.note)
     request.app.state.dispatcher.interview_ended(interview["id"])
     return await services.completion_state(interview["id"])
 
 
-routes = [public_view, join, leave, agent_config, agent_turn, agent_complete]
+routes = [public_view, join, leave, agent_config, agent_turn, agent_questions, agent_complete]

@@ -16,10 +16,13 @@ from uuid import UUID
 from control_plane import livekit
 from control_plane.accounts.services import normalise_email
 from control_plane.auth import same_secret
-from control_plane.errors import EmailMismatch, InvalidStatus, LinkGone, NotFound, TurnConflict
+from control_plane.db import transaction
+from control_plane.errors import EmailMismatch, InvalidInput, InvalidStatus, LinkGone, NotFound, TurnConflict
 from control_plane.interviews.schemas import (
     AgentInterview,
     CompletionState,
+    GuideQuestionIn,
+    GuideQuestionOut,
     LeftInterview,
     PublicInterview,
     RoomAccess,
@@ -28,8 +31,8 @@ from control_plane.interviews.schemas import (
 from control_plane.links import lifecycle
 from control_plane.projects import services as projects
 from control_plane.settings import Settings
-from control_plane.tables import Link, LinkStatus, Turn
-from control_plane.timeutil import aware
+from control_plane.tables import GuideQuestion, Link, LinkStatus, Turn
+from control_plane.timeutil import aware, utcnow
 
 log = logging.getLogger("control_plane.interviews")
 
@@ -54,15 +57,21 @@ def _usable(row: dict[str, Any]) -> None:
         raise LinkGone(row["status"])
 
 
+# Where an interview in progress stands with its agent, as the respondent's page shows it.
+INTERVIEWER = {"present": "present", "lost": "reconnecting", "unavailable": "busy"}
+
+
 async def public_view(token: str, settings: Settings) -> PublicInterview:
     row = await _by_token(token, settings)
     _usable(row)
+    active = row["status"] == LinkStatus.active.value
     return PublicInterview(
         status=row["status"],
         duration_minutes=row["duration_minutes"],
         language=row["language"],
         topics=json.loads(row["topics"]),
         ends_at=aware(row["ends_at"]),
+        interviewer=INTERVIEWER.get(row["agent_state"], "connecting") if active else None,
     )
 
 
@@ -86,7 +95,7 @@ async def join(token: str, email: str, settings: Settings) -> tuple[RoomAccess, 
         raise EmailMismatch()
     ends_at = aware(row["ends_at"])
     answer = RoomAccess(
-        livekit_url=settings.livekit_url,
+        livekit_url=livekit.node_url(settings),
         token=livekit.room_token(settings, row["id"], ends_at),
         room=livekit.room_name(row["id"]),
         identity=livekit.respondent_identity(row["id"]),
@@ -128,7 +137,7 @@ async def for_agent(interview_id: str, key: str, settings: Settings) -> dict[str
 
 async def completion_state(link_id: UUID) -> CompletionState:
     row = (
-        await Link.select(Link.id, Link.status, Link.completed_at, Link.completion_reason)
+        await Link.select(Link.id, Link.status, Link.completed_at, Link.completion_reason, Link.end_note)
         .where(Link.id == link_id)
         .first()
     )
@@ -137,6 +146,7 @@ async def completion_state(link_id: UUID) -> CompletionState:
         status=row["status"],
         completed_at=aware(row["completed_at"]),
         completion_reason=row["completion_reason"],
+        end_note=row["end_note"],
     )
 
 
@@ -163,7 +173,80 @@ async def agent_config(row: dict[str, Any]) -> AgentInterview:
         started_at=aware(row["started_at"]),
         ends_at=aware(row["ends_at"]),
         turns=[TranscriptTurn(**t) for t in await turns_of(row["id"])],
+        questions=[GuideQuestionOut(**q) for q in await questions_of(row["id"])],
     )
+
+
+async def questions_of(link_id: UUID) -> list[dict[str, Any]]:
+    """Where each guide question of the interview stands, in the guide's order."""
+    rows = (
+        await GuideQuestion.select(
+            GuideQuestion.position,
+            GuideQuestion.question,
+            GuideQuestion.outcome,
+            GuideQuestion.asked_seqs,
+            GuideQuestion.answer_seqs,
+        )
+        .where(GuideQuestion.link == link_id)
+        .order_by(GuideQuestion.position)
+    )
+    return [
+        {
+            "index": r["position"],
+            "question": r["question"],
+            "outcome": r["outcome"],
+            "asked_seqs": json.loads(r["asked_seqs"]),
+            "answer_seqs": json.loads(r["answer_seqs"]),
+        }
+        for r in rows
+    ]
+
+
+async def put_questions(row: dict[str, Any], through_seq: int, questions: list[GuideQuestionIn]) -> bool:
+    """Store where the guide questions stand as of turn `through_seq`, replacing an older state; answer whether it
+    was stored. The same state again changes nothing, an older one (a late retry) is ignored. After completion,
+    questions still open are stored as not reached (`lifecycle.settled_outcome`)."""
+    if row["status"] not in (LinkStatus.active.value, LinkStatus.completed.value):
+        raise LinkGone(row["status"])
+    indexes = [q.index for q in questions]
+    if len(set(indexes)) != len(indexes):
+        raise InvalidInput("questions: each index may appear once")
+    async with transaction():
+        # Holding the link, concurrent posts for this interview and its completion take turns: the status read here
+        # stays true until this commits, so a question left open is never stored after completion settled the rest.
+        status = await lifecycle.locked_status(row["id"])
+        if await _newer_questions(row["id"], through_seq):
+            return False
+        await GuideQuestion.delete().where(GuideQuestion.link == row["id"])
+        if questions:
+            now = utcnow()
+            await GuideQuestion.insert(
+                *(
+                    GuideQuestion(
+                        link=row["id"],
+                        key=f"{row['id']}:{q.index}",
+                        position=q.index,
+                        question=q.question,
+                        outcome=lifecycle.settled_outcome(status, q.outcome),
+                        asked_seqs=json.dumps(q.asked_seqs),
+                        answer_seqs=json.dumps(q.answer_seqs),
+                        through_seq=through_seq,
+                        updated_at=now,
+                    )
+                    for q in questions
+                )
+            )
+    return True
+
+
+async def _newer_questions(link_id: UUID, through_seq: int) -> bool:
+    newest = (
+        await GuideQuestion.select(GuideQuestion.through_seq)
+        .where(GuideQuestion.link == link_id)
+        .order_by(GuideQuestion.through_seq, ascending=False)
+        .first()
+    )
+    return newest is not None and newest["through_seq"] > through_seq
 
 
 async def put_turn(

@@ -1,8 +1,8 @@
 """A link's life: the only table of allowed status transitions, the only code that moves a link, and its clock.
 
 Each transition is one conditional UPDATE (`WHERE status = <from>`) inside a transaction together with its token
-movement, so a double click, a retry or two concurrent requests move a link at most once, and nothing is
-half-written. The clock has two rules, written once in `clock()`: a pending link expires at `expires_at`, and an
+movement (and, at completion, the record and the guide questions it settles), so a double click, a retry or two
+concurrent requests move a link at most once, and nothing is half-written. The clock has two rules, written once in `clock()`: a pending link expires at `expires_at`, and an
 active interview nobody closed is completed by the server `INTERVIEW_GRACE_SECONDS` after `ends_at`. `refresh`
 applies them to one link as it is read; `sweep` finds every link they are due for.
 """
@@ -16,11 +16,12 @@ from typing import Any
 from uuid import UUID
 
 from piccolo.columns import Column
+from piccolo.engine.sqlite import SQLiteEngine
 
-from control_plane.db import transaction
+from control_plane.db import engine, transaction
 from control_plane.errors import InvalidStatus
 from control_plane.settings import Settings
-from control_plane.tables import Link, LinkStatus, Record
+from control_plane.tables import UNRESOLVED, GuideQuestion, Link, LinkStatus, QuestionOutcome, Record
 from control_plane.timeutil import aware, utcnow
 from control_plane.wallet import services as wallet
 
@@ -48,6 +49,16 @@ async def _move(link_id: UUID, old: LinkStatus, new: LinkStatus, values: dict | 
     if moved:
         log.info("interview %s: %s -> %s (%s)", link_id, old.value, new.value, TRANSITIONS[(old, new)])
     return bool(moved)
+
+
+async def locked_status(link_id: UUID) -> str | None:
+    """The link's status, read inside the caller's transaction so that no transition happens before it commits
+    (PostgreSQL: the row is locked; SQLite: the transaction already holds the database's write lock)."""
+    query = Link.select(Link.status).where(Link.id == link_id)
+    if not isinstance(engine(), SQLiteEngine):
+        query = query.lock_rows()
+    row = await query.first()
+    return row["status"] if row else None
 
 
 async def _settle(row: dict[str, Any], charge: int, detail: str) -> None:
@@ -93,8 +104,20 @@ def minutes_used(started_at: datetime, completed_at: datetime, duration_minutes:
     return min(duration_minutes, max(1, math.ceil(seconds / 60)))
 
 
-async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime | None = None) -> bool:
-    """Complete an active interview: charge the minutes used, release the rest, write the record. At most once."""
+_UNRESOLVED = [u.value for u in UNRESOLVED]
+
+
+def settled_outcome(status: str | None, outcome: str) -> str:
+    """Where a guide question stands given its link's status: a completed interview has no open questions, so one
+    still pending or asked was not reached."""
+    if status == S.completed.value and outcome in _UNRESOLVED:
+        return QuestionOutcome.not_reached.value
+    return outcome
+
+
+async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime | None = None, note: str = "") -> bool:
+    """Complete an active interview: charge the minutes used, release the rest, settle the guide questions still
+    open as not reached, keep the interviewer's note on why it ended, write the record. At most once."""
     now = now or utcnow()
     async with transaction():
         row = await Link.select().where(Link.id == link_id).first()
@@ -110,11 +133,15 @@ async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime
             {
                 Link.completed_at: completed_at,
                 Link.completion_reason: reason,
+                Link.end_note: note.strip() or None,
                 Link.charged_tokens: min(charge, row["reserved_tokens"]),
             },
         ):
             return False
         await _settle(row, charge, f"interview completed ({minutes} min)")
+        await GuideQuestion.update({GuideQuestion.outcome: QuestionOutcome.not_reached.value}).where(
+            (GuideQuestion.link == link_id) & GuideQuestion.outcome.is_in(_UNRESOLVED)
+        )
         await Record(
             account=row["account"],
             project=row["project"],

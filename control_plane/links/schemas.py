@@ -51,12 +51,23 @@ class LinkOut(msgspec.Struct):
     ends_at: datetime | None
     completed_at: datetime | None
     completion_reason: str | None
+    end_note: str | None  # why the interview ended, in the interviewer's words
     reserved_tokens: int
     charged_tokens: int
     record_id: UUID | None
     created_at: datetime
 
 
+class LinkWarning(msgspec.Struct):
+    """Something the researcher should know about the links just made (they are made all the same)."""
+
+    # guide_language: no language model is configured to translate the guide, so the offline interviewer will
+    # hold these interviews in the guide's language, not the links'.
+    code: Literal["guide_language"]
+    detail: str
+
+
 class CreatedLinks(msgspec.Struct):
     links: list[LinkOut]
     reserved_tokens: int
+    warnings: list[LinkWarning]

@@ -16,7 +16,7 @@ from uuid import UUID
 from control_plane.db import transaction
 from control_plane.errors import ContextMissing, InvalidStatus, NotFound, UnknownVoice
 from control_plane.links import lifecycle
-from control_plane.links.schemas import CreatedLinks, LinkOut
+from control_plane.links.schemas import CreatedLinks, LinkOut, LinkWarning
 from control_plane.projects import services as projects
 from control_plane.settings import Settings
 from control_plane.tables import Link, LinkStatus, Record
@@ -56,11 +56,42 @@ def serialise(row: dict[str, Any], settings: Settings, record_id: UUID | None = 
         ends_at=aware(row["ends_at"]),
         completed_at=aware(row["completed_at"]),
         completion_reason=row["completion_reason"],
+        end_note=row["end_note"],
         reserved_tokens=row["reserved_tokens"],
         charged_tokens=row["charged_tokens"],
         record_id=record_id,
         created_at=aware(row["created_at"]),
     )
+
+
+LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
+
+
+def language_of(text: str) -> str:
+    """ "ru" when a good part of the letters are Cyrillic, else "en" (as the offline interviewer reads a guide)."""
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum("а" <= c.lower() <= "я" or c.lower() == "ё" for c in letters)
+    return "ru" if letters and cyrillic / len(letters) > 0.3 else "en"
+
+
+def warnings_for(guide: str, language: str, settings: Settings) -> list[LinkWarning]:
+    """What the researcher should know about links in `language` with this guide. Without a language model the
+    interviewer cannot translate the guide, so it holds the interview in the guide's language, not the link's."""
+    guide_language = language_of(guide)
+    if settings.has_model or language == "auto" or language == guide_language:
+        return []
+    return [
+        LinkWarning(
+            code="guide_language",
+            detail=(
+                f"The interview guide is written in {LANGUAGE_NAMES[guide_language]}, but these links are in "
+                f"{LANGUAGE_NAMES[language]}, and no language model is configured to translate it. The offline "
+                f"interviewer will hold these interviews in {LANGUAGE_NAMES[guide_language]}, the guide's language. "
+                f"Write the guide in {LANGUAGE_NAMES[language]}, choose {LANGUAGE_NAMES[guide_language]} or auto "
+                "for the links, or have the operator configure a model (LLM_BASE_URL or LLM_API_KEY)."
+            ),
+        )
+    ]
 
 
 async def create_batch(
@@ -106,7 +137,11 @@ async def create_batch(
         await Link.insert(*rows)
     log.info("project %s: created %d link(s), reserved %d tokens", project_id, count, total)
     created = [await get_row(account_id, r.id) for r in rows]
-    return CreatedLinks(links=[serialise(r, settings) for r in created], reserved_tokens=total)
+    return CreatedLinks(
+        links=[serialise(r, settings) for r in created],
+        reserved_tokens=total,
+        warnings=warnings_for(project.interview_guide, language, settings),
+    )
 
 
 async def get_row(account_id: UUID, link_id: UUID) -> dict[str, Any]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from control_plane import i18n
 from control_plane.pages.assets import WEB_DIR, asset_routes
 from control_plane.pages.interview import interview_room
 from control_plane.pages.researcher import researcher_pages
 
-template_config = TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine)
+template_config = TemplateConfig(
+    directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=i18n.install
+)
 
 routes = [*researcher_pages, interview_room, *asset_routes]
 

@@ -5,7 +5,7 @@ from uuid import UUID
 
 import msgspec
 
-from control_plane.interviews.schemas import TranscriptTurn
+from control_plane.interviews.schemas import GuideQuestionOut, TranscriptTurn
 
 
 class RecordSummary(msgspec.Struct):
@@ -19,7 +19,9 @@ class RecordSummary(msgspec.Struct):
     completed_at: datetime
     duration_seconds: int
     completion_reason: str | None
+    end_note: str | None  # why the interview ended, in the interviewer's words
 
 
 class RecordOut(RecordSummary):
     transcript: list[TranscriptTurn]
+    questions: list[GuideQuestionOut]  # where each guide question ended up, in the guide's order

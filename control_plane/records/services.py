@@ -1,4 +1,5 @@
-"""Records: completed interviews, each with its transcript, private to the account that owns the project."""
+"""Records: completed interviews, each with its transcript and where each guide question ended up (answered,
+probed, clarified, skipped, not reached, with the turns on it), private to the account that owns the project."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from typing import Any
 from uuid import UUID
 
 from control_plane.errors import NotFound
-from control_plane.interviews.schemas import TranscriptTurn
-from control_plane.interviews.services import turns_of
+from control_plane.interviews.schemas import GuideQuestionOut, TranscriptTurn
+from control_plane.interviews.services import questions_of, turns_of
 from control_plane.projects import services as projects
 from control_plane.records.schemas import RecordOut, RecordSummary
 from control_plane.tables import Record
@@ -24,6 +25,7 @@ FIELDS = (
     Record.completed_at,
     Record.duration_seconds,
     Record.link.completion_reason,
+    Record.link.end_note,
 )
 
 
@@ -39,6 +41,7 @@ def _fields(row: dict[str, Any]) -> dict[str, Any]:
         "completed_at": aware(row["completed_at"]),
         "duration_seconds": row["duration_seconds"],
         "completion_reason": row["link.completion_reason"],
+        "end_note": row["link.end_note"],
     }
 
 
@@ -60,4 +63,8 @@ async def get(account_id: UUID, record_id: UUID) -> RecordOut:
     row = await Record.select(*FIELDS).where((Record.id == record_id) & (Record.account == account_id)).first()
     if row is None:
         raise NotFound("No such record.")
-    return RecordOut(**_fields(row), transcript=[TranscriptTurn(**t) for t in await turns_of(row["link"])])
+    return RecordOut(
+        **_fields(row),
+        transcript=[TranscriptTurn(**t) for t in await turns_of(row["link"])],
+        questions=[GuideQuestionOut(**q) for q in await questions_of(row["link"])],
+    )

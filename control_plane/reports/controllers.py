@@ -8,6 +8,7 @@ from litestar import Request, Response, get, post
 
 from control_plane.accounts.services import Principal
 from control_plane.errors import BODY, RESEARCHER, RESEARCHER_WRITE, NotFound, documented
+from control_plane.i18n import language_of
 from control_plane.projects import services as projects
 from control_plane.reports import services
 from control_plane.reports.render import to_markdown
@@ -57,11 +58,12 @@ async def report(report_id: UUID, principal: Principal) -> ReportOut:
 
 
 @get("/api/reports/{report_id:uuid}/markdown", media_type="text/markdown", responses=documented(*RESEARCHER, NotFound))
-async def report_markdown(report_id: UUID, principal: Principal) -> Response[str]:
+async def report_markdown(report_id: UUID, principal: Principal, request: Request) -> Response[str]:
+    """In the language of the `lang` cookie, else of the request's Accept-Language."""
     found = await services.get(principal.account_id, report_id)
     project = await projects.get(principal.account_id, found.project_id)
     return Response(
-        to_markdown(found, project.name),
+        to_markdown(found, project.name, language_of(request)),
         media_type="text/markdown",
         headers={"Content-Disposition": f'attachment; filename="report-{report_id}.md"'},
     )

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-PROMPT_VERSION = "reports-v1"
+PROMPT_VERSION = "reports-v2"
 HERE = Path(__file__).resolve().parent
 # A record's summary must fit a small model's context several times over; the transcript is cut past this.
 MAX_TRANSCRIPT_CHARS = 24_000
@@ -31,7 +31,27 @@ def prompt(name: str) -> str:
 
 
 def fill(template: str, **values: str) -> str:
-    return re.sub(r"\{(goals|guide|transcript|summaries)\}", lambda m: values[m.group(1)], template)
+    return re.sub(r"\{(goals|guide|transcript|summaries|questions)\}", lambda m: values[m.group(1)], template)
+
+
+OUTCOME_WORDS = {
+    "answered": "answered",
+    "probed": "answered after a probe",
+    "clarified": "answered after rephrasing",
+    "skipped": "skipped by the respondent",
+    "not_reached": "not reached",
+}
+
+
+def questions_text(questions: list[dict[str, Any]]) -> str:
+    """The guide questions with what the interview collected on each, as the model reads them."""
+    if not questions:
+        return "(not recorded)"
+    return "\n".join(
+        f"{q['index']}. {q['question']} — {OUTCOME_WORDS.get(q['outcome'], q['outcome'])}"
+        + (f" (turns {', '.join(map(str, q['answer_seqs']))})" if q.get("answer_seqs") else "")
+        for q in questions
+    )
 
 
 def transcript_text(turns: list[dict[str, Any]]) -> str:
@@ -69,7 +89,9 @@ def verify_quotes(quotes: list[dict[str, Any]], turns_by_record: dict[str, dict[
 class Generator(Protocol):
     model: str
 
-    async def summarise(self, goals: str, guide: str, turns: list[dict[str, Any]]) -> dict[str, Any]: ...
+    async def summarise(
+        self, goals: str, guide: str, turns: list[dict[str, Any]], questions: list[dict[str, Any]]
+    ) -> dict[str, Any]: ...
 
     async def combine(self, goals: str, summaries: list[dict[str, Any]]) -> dict[str, Any]: ...
 
@@ -79,7 +101,9 @@ class ExtractiveGenerator:
 
     model = "offline-extractive"
 
-    async def summarise(self, goals: str, guide: str, turns: list[dict[str, Any]]) -> dict[str, Any]:
+    async def summarise(
+        self, goals: str, guide: str, turns: list[dict[str, Any]], questions: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         answers = [t for t in turns if t["speaker"] == "respondent" and t["text"].strip()]
         longest = sorted(answers, key=lambda t: len(t["text"]), reverse=True)[:3]
         words = Counter(
@@ -94,9 +118,15 @@ class ExtractiveGenerator:
             findings.append(
                 {"goal": goal, "finding": f"The respondent said: “{source['text']}”" if source else "Not discussed."}
             )
-        asked = [t["text"] for t in turns if t["speaker"] == "agent"]
-        guide_items = [g for g in goals_of(guide) if g]
-        gaps = [g for g in guide_items if not any(_norm(g)[:40] in _norm(a) for a in asked)]
+        if questions:
+            gaps = [
+                f"{q['question']} ({OUTCOME_WORDS.get(q['outcome'], q['outcome'])})"
+                for q in questions
+                if q["outcome"] in ("skipped", "not_reached")
+            ]
+        else:
+            asked = [t["text"] for t in turns if t["speaker"] == "agent"]
+            gaps = [g for g in goals_of(guide) if g and not any(_norm(g)[:40] in _norm(a) for a in asked)]
         return {
             "summary": (
                 f"{len(answers)} answer{'s' if len(answers) != 1 else ''} over {len(turns)} turns. "
@@ -153,9 +183,17 @@ class OpenAIGenerator:
             raise GenerationFailed(f"the model {self.model} answered JSON without a summary")
         return data
 
-    async def summarise(self, goals: str, guide: str, turns: list[dict[str, Any]]) -> dict[str, Any]:
+    async def summarise(
+        self, goals: str, guide: str, turns: list[dict[str, Any]], questions: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         return await self._json(
-            fill(prompt("summarise_record"), goals=goals, guide=guide, transcript=transcript_text(turns))
+            fill(
+                prompt("summarise_record"),
+                goals=goals,
+                guide=guide,
+                transcript=transcript_text(turns),
+                questions=questions_text(questions),
+            )
         )
 
     async def combine(self, goals: str, summaries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from litestar import Request, Router, get
 from litestar.response import Template
 
 from control_plane.errors import NotFound
+from control_plane.i18n import language_of, translate
 from control_plane.pages.researcher import page, require_session
 from control_plane.projects import services as projects
 from control_plane.reports import services
@@ -21,7 +22,9 @@ async def report_page(request: Request, report_id: UUID) -> Template:
     except NotFound:
         return Template(template_name="not_found.html", context={"what": "report"}, status_code=404)
     project = await projects.get(account_id, report.project_id)
-    title = "Project report" if report.kind == "project" else "Interview report"
+    title = translate(
+        language_of(request), "report.title_project" if report.kind == "project" else "report.title_single"
+    )
     return page(request, "report.html", nav="projects", report=report, project=project, title=title)
 
 

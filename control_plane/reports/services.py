@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from control_plane.errors import AppError, InvalidInput, NotFound
-from control_plane.interviews.services import turns_of
+from control_plane.interviews.services import questions_of, turns_of
 from control_plane.projects import services as projects
 from control_plane.reports.generator import (
     PROMPT_VERSION,
@@ -40,8 +40,8 @@ class NoRecords(AppError):
 
 
 def generator_for(settings: Settings) -> Generator:
-    if settings.openai_api_key:
-        return OpenAIGenerator(settings.openai_api_key, settings.openai_base_url, settings.report_model)
+    if settings.has_model:
+        return OpenAIGenerator(settings.llm_api_key, settings.llm_base_url, settings.report_model)
     return ExtractiveGenerator()
 
 
@@ -186,7 +186,7 @@ async def _build(row: dict[str, Any], generator: Generator) -> dict[str, Any]:
     )
     goals, guide = project["project.research_goals"], project["project.interview_guide"]
     record_ids = [UUID(r) for r in json.loads(row["record_ids"])]
-    summaries, turns_by_record, dropped = [], {}, 0
+    summaries, turns_by_record, questions_by_record, dropped = [], {}, {}, 0
     for i, record_id in enumerate(record_ids):
         link = await Record.select(Record.link).where(Record.id == record_id).first()
         frozen = (
@@ -195,21 +195,40 @@ async def _build(row: dict[str, Any], generator: Generator) -> dict[str, Any]:
             .first()
         )
         turns = await turns_of(link["link"])
+        questions = await questions_of(link["link"])
+        questions_by_record[str(record_id)] = questions
         turns_by_record[str(record_id)] = {t["seq"]: t["text"] for t in turns if t["speaker"] == "respondent"}
         summary = await generator.summarise(
-            frozen["frozen_research_goals"] or goals, frozen["frozen_interview_guide"] or guide, turns
+            frozen["frozen_research_goals"] or goals, frozen["frozen_interview_guide"] or guide, turns, questions
         )
         quotes = [{**q, "record": str(record_id)} for q in summary.get("quotes") or [] if isinstance(q, dict)]
         summary["quotes"], lost = verify_quotes(quotes, turns_by_record)
         dropped += lost
         summaries.append({**summary, "record": str(record_id)})
         await _progress(row["id"], 5 + int(85 * (i + 1) / len(record_ids)))
+    coverage = guide_coverage(questions_by_record)
     if row["kind"] == "single":
-        return {**summaries[0], "dropped_quotes": dropped}
+        return {**summaries[0], "coverage": coverage, "dropped_quotes": dropped}
     combined = await generator.combine(goals, summaries)
     combined_quotes = [q for q in combined.get("quotes") or [] if isinstance(q, dict)]
     combined["quotes"], lost = verify_quotes(combined_quotes, turns_by_record)
-    return {**combined, "records": summaries, "dropped_quotes": dropped + lost}
+    return {**combined, "coverage": coverage, "records": summaries, "dropped_quotes": dropped + lost}
+
+
+def guide_coverage(questions_by_record: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per guide question, how many interviews got each outcome, with the turns that answer it in each record;
+    counted from the stored outcomes, not by a model."""
+    by_question: dict[tuple[int, str], dict[str, Any]] = {}
+    for record_id, questions in questions_by_record.items():
+        for q in questions:
+            entry = by_question.setdefault(
+                (q["index"], q["question"]),
+                {"index": q["index"], "question": q["question"], "outcomes": {}, "answers": []},
+            )
+            entry["outcomes"][q["outcome"]] = entry["outcomes"].get(q["outcome"], 0) + 1
+            if q["answer_seqs"] and q["outcome"] not in ("skipped", "not_reached"):
+                entry["answers"].append({"record": record_id, "seqs": q["answer_seqs"]})
+    return [by_question[key] for key in sorted(by_question)]
 
 
 class ReportRunner:

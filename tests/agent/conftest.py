@@ -18,20 +18,27 @@ GUIDE_RU = """1. Как вы планируете свою неделю?
 
 
 def make_config(
-    guide: str = GUIDE_EN, language: str = "en", minutes_left: float = 10, turns: tuple[Turn, ...] = ()
+    guide: str = GUIDE_EN,
+    language: str = "en",
+    minutes_left: float | None = None,
+    turns: tuple[Turn, ...] = (),
+    duration_minutes: int = 10,
+    now: datetime | None = None,
+    topics: tuple[str, ...] = ("planning",),
 ) -> InterviewConfig:
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
+    minutes_left = duration_minutes if minutes_left is None else minutes_left
     return InterviewConfig(
         interview_id="11111111-2222-3333-4444-555555555555",
         room="interview-11111111-2222-3333-4444-555555555555",
         status="active",
         research_goals="Understand how people plan their week.",
         interview_guide=guide,
-        topics=("planning",),
+        topics=topics,
         language=language,
         voice="alloy",
-        duration_minutes=10,
-        started_at=now - timedelta(minutes=10 - minutes_left),
+        duration_minutes=duration_minutes,
+        started_at=now - timedelta(minutes=duration_minutes - minutes_left),
         ends_at=now + timedelta(minutes=minutes_left),
         turns=turns,
     )

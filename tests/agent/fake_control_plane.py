@@ -1,7 +1,8 @@
 """A control plane at the network boundary: a real HTTP server on loopback that speaks the internal API.
 
-It stores turns by seq as the real one does (the same turn again is not stored twice), can lose its answers on
-purpose, and can be stopped and started again on the same port.
+It stores turns by seq as the real one does (the same turn again is not stored twice) and the latest question
+outcomes (an older state never replaces a newer one), can lose its answers on purpose, and can be stopped and
+started again on the same port.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ class FakeControlPlane:
         self.stored: dict[int, dict] = {}
         self.attempts = 0
         self.completed: list[str] = []
+        self.notes: list[str] = []
+        self.questions: list[dict] = []
+        self.questions_through = -1
         self.authorizations: list[str] = []
         self.changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -32,6 +36,7 @@ class FakeControlPlane:
         app = web.Application()
         app.router.add_get("/api/agent/interviews/{id}", self.get_interview)
         app.router.add_put("/api/agent/interviews/{id}/turns/{seq}", self.put_turn)
+        app.router.add_put("/api/agent/interviews/{id}/questions", self.put_questions)
         app.router.add_post("/api/agent/interviews/{id}/complete", self.complete)
         return app
 
@@ -79,10 +84,27 @@ class FakeControlPlane:
             return web.json_response({"code": "unavailable"}, status=503)
         return web.json_response({"seq": seq, "created": created})
 
+    async def put_questions(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": "not_found"}, status=404)
+        body = await request.json()
+        stored = body["through_seq"] >= self.questions_through
+        if stored:
+            self.questions_through, self.questions = body["through_seq"], body["questions"]
+            self.changed.set()
+        return web.json_response({"through_seq": body["through_seq"], "stored": stored})
+
+    def outcomes(self) -> list[str]:
+        """The questions' outcomes as the record would show them once completed."""
+        settled = {"pending": "not_reached", "asked": "not_reached"} if self.completed else {}
+        return [settled.get(q["outcome"], q["outcome"]) for q in self.questions]
+
     async def complete(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return web.json_response({"code": "not_found"}, status=404)
-        self.completed.append((await request.json())["reason"])
+        body = await request.json()
+        self.completed.append(body["reason"])
+        self.notes.append(body.get("note", ""))
         self.changed.set()
         return web.json_response({"status": "completed", "completion_reason": self.completed[0]})
 

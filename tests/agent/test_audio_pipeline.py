@@ -17,7 +17,7 @@ from livekit.plugins import silero
 from agent.behaviors.transcript import post_turns_to_control_plane
 from agent.control_plane import ControlPlaneClient
 from agent.interviewer import Interviewer
-from agent.turn_taking import turn_handling
+from agent.turn_taking import AEC_WARMUP, turn_handling
 from tests.agent.conftest import make_config
 from tests.agent.fake_control_plane import KEY, FakeControlPlane
 from tests.agent.scripted_llm import ScriptedLLM
@@ -107,7 +107,11 @@ async def test_the_respondent_can_interrupt_and_the_transcript_keeps_only_what_t
     client = ControlPlaneClient(plane.url, config.interview_id, KEY, max_backoff=0.05)
     brain = ScriptedLLM(["Hello! How do you plan your week?", LONG_LINE, "Of course, go ahead."])
     session = AgentSession(
-        stt=ScriptedSTT([ANSWER_1, INTERJECTION]), vad=silero.VAD.load(), tts=SilentTTS(), turn_handling=turn_handling()
+        stt=ScriptedSTT([ANSWER_1, INTERJECTION]),
+        vad=silero.VAD.load(),
+        tts=SilentTTS(),
+        turn_handling=turn_handling(),
+        aec_warmup_duration=AEC_WARMUP,
     )
     microphone = Microphone()
     session.input.audio = microphone

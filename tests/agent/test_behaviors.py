@@ -1,174 +1,215 @@
-"""The interview's behaviours, each attached to a text-mode session as the worker attaches it: the clock, the quiet
-respondent, the dropped respondent, and the transcript of an interview taken over by a new worker."""
+"""The interview's behaviours on the worker's own composition, in text mode on a simulated clock: the clock's limit,
+the quiet respondent, the single way to the end, the dropped respondent, and a worker taking over."""
 
 from __future__ import annotations
 
 import asyncio
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from livekit import rtc
-from livekit.agents import AgentSession
 
-from agent.behaviors.clock import keep_time
-from agent.behaviors.presence import check_in_when_respondent_is_quiet, end_when_respondent_is_gone_for_good
-from agent.behaviors.transcript import post_turns_to_control_plane
-from agent.control_plane import ControlPlaneClient
+from agent.behaviors.ending import Ending
+from agent.behaviors.presence import end_when_respondent_is_gone_for_good
+from agent.conductor import ConductorLLM
 from agent.interview import Turn
-from agent.interviewer import Interviewer
 from tests.agent.conftest import make_config
-from tests.agent.fake_control_plane import KEY, FakeControlPlane
-from tests.agent.scripted_llm import ScriptedLLM, system_text
+from tests.agent.harness import SIM_START, Run
 
 IDENTITY = "respondent-11111111-2222-3333-4444-555555555555"
-
-
-class Ending:
-    """What the worker's `end(reason)` would do, recorded, with an event to wait on."""
-
-    def __init__(self) -> None:
-        self.reasons: list[str] = []
-        self.done = asyncio.Event()
-
-    async def __call__(self, reason: str) -> None:
-        self.reasons.append(reason)
-        self.done.set()
-
-    async def wait(self, timeout: float = 10.0) -> list[str]:
-        await asyncio.wait_for(self.done.wait(), timeout)
-        return self.reasons
-
-
-def cues_seen(brain: ScriptedLLM) -> list[str]:
-    """The moments the model was asked to speak for, in order (one cue per request at most)."""
-    return [cue for ctx in brain.contexts for cue in re.findall(r"\(cue: (\w+)\)", system_text(ctx))]
-
-
-def assistant_lines(session: AgentSession) -> list[str]:
-    return [m.text_content for m in session.history.items if getattr(m, "role", None) == "assistant"]
-
-
-async def test_the_agent_warns_before_time_runs_out_and_closes_at_the_limit():
-    config = make_config()
-    end = Ending()
-    brain = ScriptedLLM(
+SIX = "\n".join(
+    f"{i}. {q}"
+    for i, q in enumerate(
         [
-            "Hello! How do you plan your week?",
-            "We are almost out of time, so one last question: what would make planning easier?",
-            "Thank you very much for your time. Goodbye!",
-        ]
+            "How do you plan your week?",
+            "What gets in the way of your plans?",
+            "What would make planning easier for you?",
+            "Who else is involved in your plans?",
+            "How do you keep track of what is done?",
+            "What would you change first?",
+        ],
+        start=1,
     )
-    async with AgentSession(llm=brain) as session:
-        await session.start(Interviewer(config, llm_model=brain, on_end=end))
-        ends_at = datetime.now(UTC) + timedelta(seconds=1.2)
-        clock = asyncio.create_task(
-            keep_time(session, ends_at, end, config.interview_id, warning_seconds=0.9, closing_seconds=0.3)
-        )
-        assert await end.wait() == ["timer"]
-        await clock
-    assert cues_seen(brain) == ["greeting", "time_warning", "closing"]
-    assert assistant_lines(session)[-1] == "Thank you very much for your time. Goodbye!"
+)
+LONG = "I usually sit down on Sunday evening and write a list of everything that has to happen that week."
 
 
-async def test_a_resumed_interview_past_the_warning_only_closes():
-    config = make_config()
-    end = Ending()
-    brain = ScriptedLLM(["Hello!", "Thank you for your time. Goodbye!"])
-    async with AgentSession(llm=brain) as session:
-        await session.start(Interviewer(config, llm_model=brain, on_end=end))
-        ends_at = datetime.now(UTC) + timedelta(seconds=0.5)
-        await keep_time(session, ends_at, end, config.interview_id, warning_seconds=60, closing_seconds=0.2)
-    assert end.reasons == ["timer"]
-    assert cues_seen(brain) == ["greeting", "closing"]
+def offline(config, clock, progress):
+    return ConductorLLM(config, clock, progress)
 
 
-async def test_a_quiet_respondent_is_asked_whether_they_are_still_there_then_the_interview_ends():
-    config = make_config()
-    end = Ending()
-    brain = ScriptedLLM(
-        ["Hello! How do you plan your week?", "Are you still there?", "Thank you for your time. Goodbye!"]
-    )
-    async with AgentSession(llm=brain, user_away_timeout=0.3) as session:
-        check_in_when_respondent_is_quiet(session, end, config.interview_id)
-        await session.start(Interviewer(config, llm_model=brain, on_end=end))
-        assert await end.wait() == ["agent_end"]
-    assert cues_seen(brain) == ["greeting", "check_in", "closing"]
-    assert assistant_lines(session) == [
-        "Hello! How do you plan your week?",
-        "Are you still there?",
-        "Thank you for your time. Goodbye!",
-    ]
+def config(**kw):
+    return make_config(now=SIM_START, **kw)
+
+
+def goodbyes(run: Run) -> list[str]:
+    return [line for line in run.agent_lines() if "goodbye" in line.lower() or "до свидания" in line.lower()]
+
+
+async def test_the_agent_closes_once_at_the_limit_and_the_interview_ends_with_the_timer():
+    async with Run(config(guide=SIX, duration_minutes=2), offline) as run:
+        for _ in range(8):
+            await run.say(f"{LONG} {LONG}")
+        await run.finish()
+        assert run.plane.completed == ["timer"]
+        assert len(goodbyes(run)) == 1
+        assert run.agent_lines()[-1] == goodbyes(run)[0]
+        assert not any("still there" in line for line in run.agent_lines())
+        closed_at = [line.at for line in run.lines if line.text == goodbyes(run)[0]][0]
+        assert 100 <= closed_at <= 120
+
+
+async def test_the_goodbye_at_the_limit_waits_for_the_respondent_and_keeps_their_last_answer():
+    async with Run(config(guide=SIX, duration_minutes=2), offline) as run:
+        while run.left > 35:
+            await run.say(f"{LONG} {LONG}")
+        last = "And the last thing I wanted to say is that Fridays are for tidying up the week."
+        await run.say(last, seconds=25)  # still talking when the limit comes
+        await run.finish()
+        spoken = [(line.speaker, line.text) for line in run.lines]
+        assert ("respondent", last) in spoken
+        assert spoken.index(("respondent", last)) < spoken.index(("agent", goodbyes(run)[0]))
+        assert len(goodbyes(run)) == 1
+        assert run.plane.transcript()[-2] == ("respondent", last)
+
+
+async def test_a_quiet_respondent_is_checked_in_once_then_the_interview_closes_with_one_goodbye():
+    async with Run(config(), offline) as run:
+        await run.silent(21)
+        assert "still there" in run.agent_lines()[-1]
+        await run.silent(21)
+        await run.finish()
+        assert run.plane.completed == ["agent_end"]
+        assert "silent" in run.plane.notes[0]
+        lines = run.agent_lines()
+        assert sum("still there" in line for line in lines) == 1 and len(goodbyes(run)) == 1
+        assert lines[-1] == goodbyes(run)[0]
 
 
 async def test_a_respondent_who_answers_the_check_in_carries_on():
-    config = make_config()
-    end = Ending()
-    brain = ScriptedLLM(["Hello! How do you plan your week?", "Are you still there?", "Thanks. Go on, please."])
-    async with AgentSession(llm=brain, user_away_timeout=0.3) as session:
-        check_in_when_respondent_is_quiet(session, end, config.interview_id)
-        checked_in = asyncio.Event()
-        session.on(
-            "conversation_item_added", lambda ev: "still there" in (ev.item.text_content or "") and checked_in.set()
-        )
-        await session.start(Interviewer(config, llm_model=brain, on_end=end))
-        await asyncio.wait_for(checked_in.wait(), 10)
-        session.interrupt()
-        await session.run(user_input="Yes, sorry, I was thinking.")
-    assert "Thanks. Go on, please." in assistant_lines(session)
+    async with Run(config(), offline) as run:
+        await run.silent(21)
+        await run.say("Yes, sorry, I was thinking. " + LONG)
+        assert run.agent_lines()[-1].endswith("What gets in the way of your plans?")
+        await run.silent(15)
+        assert not run.ended
+
+
+async def test_the_respondents_wish_to_end_ends_it_once_with_the_reason_and_nothing_after():
+    async with Run(config(), offline) as run:
+        await run.say("Sorry, I really have to go now. Goodbye.")
+        await run.finish()
+        assert run.plane.completed == ["respondent"]
+        assert run.plane.notes[0]
+        assert len(goodbyes(run)) == 1 and run.agent_lines()[-1] == goodbyes(run)[0]
+        assert run.plane.outcomes() == ["not_reached", "not_reached", "not_reached"]
 
 
 def participant(identity: str = IDENTITY) -> SimpleNamespace:
     return SimpleNamespace(identity=identity)
 
 
+class Session:
+    """A session that records being shut down: what the ending does after completing."""
+
+    def __init__(self) -> None:
+        self.shut = asyncio.Event()
+
+    def shutdown(self, drain: bool = True) -> None:
+        self.shut.set()
+
+
+def ending() -> tuple[Ending, list[str], Session]:
+    reasons: list[str] = []
+
+    async def complete(reason: str, note: str) -> None:
+        reasons.append(reason)
+
+    session = Session()
+    return Ending(session, complete, "interview"), reasons, session
+
+
 async def test_a_dropped_respondent_who_does_not_come_back_ends_the_interview_as_left():
     room = rtc.Room()
-    end = Ending()
+    end, reasons, session = ending()
     end_when_respondent_is_gone_for_good(room, IDENTITY, 0.2, end, "interview")
     room.emit("participant_disconnected", participant("someone-else"))
     room.emit("participant_disconnected", participant())
-    assert await end.wait() == ["left"]
+    await asyncio.wait_for(session.shut.wait(), 10)
+    assert reasons == ["left"]
 
 
 async def test_a_respondent_who_rejoins_within_the_grace_period_finds_the_interview_going_on():
     room = rtc.Room()
-    end = Ending()
+    end, reasons, session = ending()
     end_when_respondent_is_gone_for_good(room, IDENTITY, 0.2, end, "interview")
     room.emit("participant_disconnected", participant())
     room.emit("participant_connected", participant())
     # Nothing may happen now: wait well past the grace period for an ending that must not come.
     with pytest.raises(TimeoutError):
-        await end.wait(timeout=0.6)
-    assert end.reasons == []
+        await asyncio.wait_for(session.shut.wait(), 0.6)
+    assert reasons == []
 
 
-async def test_a_taken_over_interview_numbers_its_turns_after_the_ones_it_loaded():
-    earlier = make_config()
-    turns = (
-        Turn(1, "agent", "Hello! How do you plan your week?", earlier.started_at, earlier.started_at),
-        Turn(2, "respondent", "On Sundays, with a list.", earlier.started_at, earlier.started_at),
-    )
-    config = make_config(turns=turns)
-    plane = await FakeControlPlane().start()
-    client = ControlPlaneClient(plane.url, config.interview_id, KEY, max_backoff=0.05)
-    brain = ScriptedLLM(["I'm back, sorry. What gets in the way of your plans?", "Thank you. Anything else?"])
-    try:
-        async with AgentSession(llm=brain) as session:
-            post_turns_to_control_plane(session, client, config.next_seq)
-            await session.start(Interviewer(config, llm_model=brain, on_end=Ending()))
-            await plane.until(lambda: 3 in plane.stored)
-            await session.run(user_input="Meetings.")
-        await plane.until(lambda: len(plane.stored) == 3)
-        assert await client.flush(timeout=10)
-    finally:
-        await client.aclose()
-        await plane.stop()
-    assert plane.transcript() == [
-        ("agent", "I'm back, sorry. What gets in the way of your plans?"),
-        ("respondent", "Meetings."),
-        ("agent", "Thank you. Anything else?"),
+def taken_over(answered: bool) -> tuple:
+    start = SIM_START
+    turns = [
+        Turn(1, "agent", "Hello. Let's begin. How do you plan your week?", start, start + timedelta(seconds=5)),
+        Turn(2, "respondent", LONG, start + timedelta(seconds=6), start + timedelta(seconds=12)),
+        Turn(
+            3,
+            "agent",
+            "Thank you. What gets in the way of your plans?",
+            start + timedelta(seconds=13),
+            start + timedelta(seconds=15),
+        ),
     ]
-    assert sorted(plane.stored) == [3, 4, 5]
-    assert cues_seen(brain)[0] == "resume"
+    if answered:
+        turns.append(
+            Turn(
+                4,
+                "respondent",
+                "Meetings that run late, every single week.",
+                start + timedelta(seconds=16),
+                start + timedelta(seconds=20),
+            )
+        )
+    questions = (
+        {
+            "index": 1,
+            "question": "How do you plan your week?",
+            "outcome": "answered",
+            "asked_seqs": [1],
+            "answer_seqs": [2],
+        },
+        {
+            "index": 2,
+            "question": "What gets in the way of your plans?",
+            "outcome": "asked",
+            "asked_seqs": [3],
+            "answer_seqs": [],
+        },
+    )
+    return tuple(turns), questions
+
+
+@pytest.mark.parametrize("answered", [False, True], ids=["answer-lost", "answer-recorded"])
+async def test_a_new_worker_says_it_lost_the_connection_and_asks_again_only_a_question_whose_answer_was_lost(answered):
+    turns, questions = taken_over(answered)
+    cfg = config(turns=turns)
+    cfg = type(cfg)(**{**cfg.__dict__, "questions": questions})
+    async with Run(cfg, offline) as run:
+        first = run.agent_lines()[0]
+        assert first.startswith("Sorry, I lost the connection for a moment") and "Hello" not in first
+        expected = "What would make planning easier for you?" if answered else "What gets in the way of your plans?"
+        assert first.endswith(expected)
+        await run.say("Fewer meetings, honestly, and a shared calendar for the whole family.")
+        await run.client.flush(timeout=10)
+        seqs = sorted(run.plane.stored)
+        assert seqs[0] == len(turns) + 1  # numbered after the turns it loaded
+        asked = {q["index"]: q for q in run.plane.questions}
+        assert asked[1]["answer_seqs"] == [2]
+        if not answered:
+            assert asked[2]["asked_seqs"] == [3, len(turns) + 1]
+            assert asked[2]["outcome"] == "answered" and asked[2]["answer_seqs"] == [len(turns) + 2]

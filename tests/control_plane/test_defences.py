@@ -104,6 +104,24 @@ async def test_the_room_may_connect_to_the_livekit_server_and_nowhere_else(clien
     assert r.headers["referrer-policy"] == "no-referrer"  # the token is in the path
 
 
+def test_the_room_may_connect_to_every_livekit_node_a_join_may_hand_out(settings):
+    from dataclasses import replace
+
+    from control_plane.security import content_security_policy
+
+    nodes = replace(
+        settings, livekit_url="wss://a.example.com", livekit_urls=("wss://a.example.com", "wss://b.example.com")
+    )
+    connect = next(d for d in content_security_policy(nodes).split("; ") if d.startswith("connect-src"))
+    assert connect.split()[1:] == [
+        "'self'",
+        "wss://a.example.com",
+        "https://a.example.com",
+        "wss://b.example.com",
+        "https://b.example.com",
+    ]
+
+
 async def test_logout_needs_the_csrf_token(client):
     researcher = await new_researcher(client)
     r = await client.post("/api/auth/login", json={"email": researcher.email, "password": "correct horse"})

@@ -23,6 +23,7 @@ async def test_the_public_view_tells_nothing_of_the_project(researcher, client):
         "language": "ru",
         "topics": ["work", "tools"],
         "ends_at": None,
+        "interviewer": None,
     }
     assert r.headers["cache-control"] == "no-store"
 
@@ -255,3 +256,19 @@ async def test_concurrent_different_turns_under_one_seq_store_one_and_refuse_the
     assert {a.json()["code"] for a in refused} == {"turn_conflict"}
     assert len(refused) == 5  # the five posts whose text differs from the stored one
     assert len(refused) + sum(a.status_code == 200 for a in answers) == 10
+
+
+async def test_joins_are_handed_every_livekit_node_in_turn(researcher, client, settings):
+    from dataclasses import replace
+
+    from control_plane.interviews import services
+
+    nodes = replace(settings, livekit_urls=("ws://127.0.0.1:7880", "ws://127.0.0.1:7890"))
+    handed = []
+    for _ in range(4):
+        link = await researcher.link()
+        answer, started = await services.join(token_of(link), "r@example.com", nodes)
+        assert started
+        handed.append(answer.livekit_url)
+    assert set(handed) == set(nodes.livekit_urls)
+    assert handed[0] != handed[1] and handed[:2] == handed[2:]

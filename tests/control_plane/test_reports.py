@@ -66,7 +66,7 @@ async def fake_openai():
 @pytest.fixture
 async def model_researcher(settings, fake_openai, client):
     """A researcher on an app whose reports use the fake OpenAI-compatible server."""
-    live = replace(settings, openai_api_key="sk-test", openai_base_url=fake_openai.url, report_model="test-model")
+    live = replace(settings, llm_api_key="sk-test", llm_base_url=fake_openai.url, report_model="test-model")
     async with AsyncTestClient(app=create_app(live)) as model_client:
         researcher = await new_researcher(model_client)
         yield researcher
@@ -85,7 +85,7 @@ async def test_a_single_report_has_its_parts_and_only_real_quotes(model_research
         {"seq": 2, "text": "On Monday mornings I", "why": "how they plan", "record": record_id}
     ]
     assert content["dropped_quotes"] == 1
-    assert report["record_ids"] == [record_id] and report["prompt_version"] == "reports-v1"
+    assert report["record_ids"] == [record_id] and report["prompt_version"] == "reports-v2"
     listed = (await model_researcher.get(f"/api/records/{record_id}/reports")).json()
     assert [x["id"] for x in listed] == [report["id"]]
     markdown = await model_researcher.get(f"/api/reports/{report['id']}/markdown")

@@ -40,8 +40,17 @@ def test_production_refuses_a_secret_key_shorter_than_32_bytes():
         ({"ALLOW_SIGNUP": "maybe"}, "ALLOW_SIGNUP"),
         ({"LIVEKIT_API_SECRET": "short"}, "LIVEKIT_API_SECRET"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"LIVEKIT_URL": "ws://a:7880,lk2:7880"}, "LIVEKIT_URL"),
     ],
 )
 def test_a_bad_setting_is_named_in_the_error(env, name):
     with pytest.raises(SettingsError, match=name):
         load_settings(env)
+
+
+def test_livekit_url_may_list_every_node_and_the_api_uses_the_first():
+    s = load_settings({"LIVEKIT_URL": "wss://lk1.example.com, wss://lk2.example.com/"})
+    assert s.livekit_public_urls == ("wss://lk1.example.com", "wss://lk2.example.com")
+    assert s.livekit_url == "wss://lk1.example.com"
+    assert s.livekit_http_url == "https://lk1.example.com"
+    assert load_settings({"LIVEKIT_URL": "ws://one:7880"}).livekit_public_urls == ("ws://one:7880",)

@@ -57,6 +57,10 @@ def server() -> Iterator[Server]:
         "TOKENS_PER_MINUTE": "1",
         "ALLOW_SIGNUP": "true",
         "DISPATCH_AGENTS": "false",
+        # No language model: reports are extractive, and links in another language than the guide warn.
+        "LLM_BASE_URL": "",
+        "LLM_API_KEY": "",
+        "OPENAI_API_KEY": "",
     }
     log_path = tmp / "server.log"
     with log_path.open("wb") as log:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
@@ -35,6 +36,23 @@ def complete_an_interview(researcher: Researcher, project_id: str) -> dict:
             f"/api/agent/interviews/{link['id']}/turns/{seq}", data=body, headers={"Authorization": f"Bearer {key}"}
         )
         assert answer.status == 200, answer.text()
+    questions = {
+        "through_seq": 2,
+        "questions": [
+            {
+                "index": 1,
+                "question": "Walk me through your last purchase.",
+                "outcome": "answered",
+                "asked_seqs": [1],
+                "answer_seqs": [2],
+            },
+            {"index": 2, "question": "What almost stopped you?", "outcome": "pending"},
+        ],
+    }
+    answer = request.put(
+        f"/api/agent/interviews/{link['id']}/questions", data=questions, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert answer.status == 200, answer.text()
     assert request.post(f"/api/interview/{token}/leave", data={"email": "ann@example.com"}).status == 200
     return link
 
@@ -64,6 +82,15 @@ def test_a_completed_interview_becomes_a_readable_exportable_record(page, resear
     expect(turns.nth(0)).to_contain_text("Tell me about your last purchase.")
     expect(turns.nth(1)).to_contain_text("Respondent")
     expect(turns.nth(1)).to_contain_text("address twice")
+    # What each guide question collected, with links to the turns; the one never asked is not reached.
+    questions = page.locator("#guide-questions li")
+    expect(questions).to_have_count(2)
+    expect(questions.nth(0)).to_contain_text("Walk me through your last purchase.")
+    expect(questions.nth(0).locator(".badge")).to_have_text("Answered")
+    expect(questions.nth(1).locator(".badge")).to_have_text("Not reached")
+    expect(page.locator('[data-state="questions-summary"]')).to_have_text("1 answered · 1 not reached")
+    questions.nth(0).get_by_role("link", name="2").click()
+    expect(page).to_have_url(re.compile(r"#turn-2$"))
     screenshot(page, "record")
 
     with page.expect_download() as text_download:
@@ -72,6 +99,7 @@ def test_a_completed_interview_becomes_a_readable_exportable_record(page, resear
     assert text_download.value.suggested_filename.endswith(".txt")
     assert "Respondent: ann@example.com" in text
     assert "] Interviewer: Hello! Tell me about your last purchase." in text
+    assert "2. What almost stopped you? — Not reached" in text
 
     with page.expect_download() as markdown_download:
         page.get_by_role("button", name="Markdown").click()

@@ -38,7 +38,7 @@ def test_a_project_report_covers_the_projects_records(page, researcher: Research
     page.get_by_role("button", name="Project report").click()
     expect(page.get_by_role("heading", name="Project report")).to_be_visible()
     expect(page.get_by_role("heading", name="Themes")).to_be_visible(timeout=15_000)
-    expect(page.get_by_text("2 record(s)")).to_be_visible()
+    expect(page.get_by_text("2 records ·")).to_be_visible()
     screenshot(page, "project-report")
 
 

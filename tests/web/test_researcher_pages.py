@@ -94,6 +94,8 @@ def test_researcher_creates_links_and_manages_them(page, researcher: Researcher)
     screenshot(page, "create-links-modal", full_page=False)
     dialog.get_by_role("button", name="Create Links").click()
     expect(dialog).to_be_hidden()
+    # An English guide on Russian links: with no language model the interviewer cannot translate it, and says so.
+    expect(page.locator("#links-warning")).to_contain_text("written in English, but these links are in Russian")
     expect(page.locator("#toast")).to_contain_text(
         f"3 links created; 30 tokens reserved; balance now {STARTER_TOKENS - 30}."
     )
@@ -172,13 +174,14 @@ def test_too_few_tokens_shows_buy_tokens_and_creates_nothing(page, researcher: R
     dialog = page.get_by_role("dialog", name="Create Interview Links")
     dialog.get_by_label("Number of links").fill("100")
     dialog.get_by_label("Duration (minutes)").fill("60")
-    expect(dialog.locator("#reservation-total")).to_have_text("6000 tokens")
-    expect(dialog.locator("#reservation-after")).to_have_text(f"{STARTER_TOKENS - 6000} tokens")
+    # Numbers are written the locale's way: thousands grouped in English, the command keeps the bare figure.
+    expect(dialog.locator("#reservation-total")).to_have_text("6,000 tokens")
+    expect(dialog.locator("#reservation-after")).to_have_text(f"{STARTER_TOKENS - 6000:,} tokens")
     expect(dialog.get_by_role("button", name="Create Links")).to_be_hidden()
     dialog.get_by_role("button", name="Buy Tokens").click()
     panel = dialog.locator("#buy-tokens")
     expect(panel).to_be_visible()
-    expect(panel).to_contain_text(f"These links need 6000 tokens; your balance has {STARTER_TOKENS} available.")
+    expect(panel).to_contain_text(f"These links need 6,000 tokens; your balance has {STARTER_TOKENS} available.")
     expect(panel).to_contain_text(f"python -m control_plane grant-tokens {researcher.email} {6000 - STARTER_TOKENS}")
     screenshot(page, "buy-tokens", full_page=False)
 

@@ -8,8 +8,10 @@ Skipped where `livekit-server` is not installed (scripts/setup builds it into to
 from __future__ import annotations
 
 import asyncio
+import re
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 
 import httpx
@@ -42,7 +44,8 @@ def stack():
 
 def make_link(stack: Stack) -> dict:
     with httpx.Client(base_url=stack.control_plane_url, timeout=30) as http:
-        signup = http.post("/api/auth/signup", json={"email": "room@example.com", "password": "room password"})
+        email = f"room-{uuid.uuid4().hex[:8]}@example.com"
+        signup = http.post("/api/auth/signup", json={"email": email, "password": "room password"})
         auth = {"Authorization": f"Bearer {signup.json()['api_key']}"}
         http.cookies.clear()
         project = http.post("/api/projects", json={"name": "Room study"}, headers=auth).json()
@@ -157,5 +160,65 @@ def test_the_room_connects_shows_the_agent_and_its_words(stack, browser):
         expect(page.locator("#live-transcript li.turn-agent")).to_contain_text("How do you plan your week?")
         assert page.evaluate("window.__csp || null") is None
         assert not violations, violations
+    finally:
+        context.close()
+
+
+def join_page(browser, stack: Stack, link: dict):
+    context = browser.new_context(base_url=stack.control_plane_url, locale="en-US")
+    page = context.new_page()
+    page.goto(link["url"])
+    page.get_by_label("I agree to take part").check()
+    page.get_by_label("Your email").fill("ann@example.com")
+    page.get_by_role("button", name="Start interview").click()
+    expect(page.locator("#conn-state")).to_have_text("Connected", timeout=30_000)
+    return context, page
+
+
+def test_the_page_says_the_interviewer_is_reconnecting_when_it_drops_out(stack, browser):
+    link = make_link(stack)
+    context, page = join_page(browser, stack, link)
+    try:
+        with StandInAgent(stack, link["id"]):
+            expect(page.locator("#agent-state")).to_have_text("Listening", timeout=15_000)
+        # the agent's worker died: LiveKit (or the control plane) took it out of the room
+        expect(page.locator("#call-message")).to_have_text(re.compile("lost the connection.*reconnecting"))
+        expect(page.locator("#agent-state")).to_have_text("Reconnecting…")
+        page.screenshot(path=str(Path(__file__).parent / "artifacts" / "interview-call-reconnecting.png"))
+        with StandInAgent(stack, link["id"]):
+            expect(page.locator("#agent-state")).to_have_text("Listening", timeout=15_000)
+            expect(page.locator("#call-message")).to_be_hidden()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def stack_without_workers():
+    """Agents are dispatched, but no worker runs: every dispatch stays untaken, as when all workers are full."""
+    try:
+        livekit_binary()
+    except FileNotFoundError as exc:
+        require(False, str(exc))
+    stack = Stack(
+        Path(tempfile.mkdtemp(prefix="interviewer-web-busy-")),
+        extra_env={"DISPATCH_AGENTS": "true", "SECRET_KEY": "web-busy-secret"},
+    )
+    try:
+        stack.start_livekit()
+        stack.start_control_plane()
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+def test_the_page_says_in_words_when_no_interviewer_is_free(stack_without_workers, browser):
+    link = make_link(stack_without_workers)
+    context, page = join_page(browser, stack_without_workers, link)
+    try:
+        expect(page.locator("#call-message")).to_have_text(
+            re.compile("interviewers are busy.*as soon as one is free"), timeout=20_000
+        )
+        expect(page.locator("#agent-state")).to_have_text("Waiting for the interviewer…")
+        page.screenshot(path=str(Path(__file__).parent / "artifacts" / "interview-call-busy.png"))
     finally:
         context.close()

@@ -1,4 +1,5 @@
-"""The providers work the way an AgentSession drives them: through livekit-agents' stream adapters."""
+"""The providers work the way an AgentSession drives them: Whisper as a stream the session flushes at the end of
+each turn, the voice through livekit-agents' stream adapter."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import numpy as np
 from livekit import rtc
 from livekit.agents import stt as lk_stt
 from livekit.agents import tts as lk_tts
-from livekit.plugins import silero
 
 from agent import speech
 
@@ -30,16 +30,53 @@ def room_frames(frame: rtc.AudioFrame, silence_s: float = 1.0) -> list[rtc.Audio
     return [rtc.AudioFrame(pcm[i : i + step].tobytes(), RATE, 1, step) for i in range(0, len(pcm) - step + 1, step)]
 
 
-async def test_stt_hears_an_utterance_cut_by_the_vad(userdata):
-    stt = lk_stt.StreamAdapter(stt=speech.build_stt("en", userdata), vad=silero.VAD.load())
+async def finals_of(stream) -> list[str]:
+    return [
+        ev.alternatives[0].text.lower() async for ev in stream if ev.type == lk_stt.SpeechEventType.FINAL_TRANSCRIPT
+    ]
+
+
+async def test_stt_transcribes_each_turn_when_the_session_flushes_it(userdata):
+    stt = speech.build_stt("en", userdata)
+    assert stt.capabilities.streaming and stt.capabilities.manual_flush  # no VAD of its own
     stream = stt.stream()
-    for frame in room_frames(espeak_frame("I plan my week on Sunday evening.", "en-us")):
+    for frame in room_frames(espeak_frame("I plan my week on Sunday evening.", "en-us"), silence_s=4.0):
         stream.push_frame(frame)
+    stream.flush()
+    for frame in room_frames(espeak_frame("Meetings get in the way.", "en-us")):
+        stream.push_frame(frame)
+    stream.flush()
     stream.end_input()
 
-    finals = [ev async for ev in stream if ev.type == lk_stt.SpeechEventType.FINAL_TRANSCRIPT]
+    finals = await finals_of(stream)
 
-    assert "sunday" in " ".join(ev.alternatives[0].text.lower() for ev in finals)
+    assert len(finals) == 2 and "sunday" in finals[0] and "meeting" in finals[1], finals
+
+
+async def test_a_flush_over_silence_is_no_words(userdata):
+    stream = speech.build_stt("en", userdata).stream()
+    quiet = rtc.AudioFrame(np.zeros(RATE, np.int16).tobytes(), RATE, 1, RATE)
+    for frame in room_frames(quiet, silence_s=2.0):
+        stream.push_frame(frame)
+    stream.flush()
+    stream.end_input()
+
+    assert await finals_of(stream) == []
+
+
+async def test_a_backchannel_while_the_agent_holds_the_floor_is_no_answer(userdata):
+    async def heard(agent_speaking: bool) -> list[str]:
+        stt = speech.build_stt("en", userdata)
+        stt.ignore_backchannel = lambda: agent_speaking
+        stream = stt.stream()
+        for frame in room_frames(espeak_frame("Okay.", "en-us")):
+            stream.push_frame(frame)
+        stream.flush()
+        stream.end_input()
+        return [text.strip(" .!") for text in await finals_of(stream)]
+
+    assert await heard(agent_speaking=True) == []
+    assert await heard(agent_speaking=False) == ["okay"]  # asked and listening, "okay" is an answer
 
 
 async def test_tts_speaks_streamed_text(userdata):

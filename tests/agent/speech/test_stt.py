@@ -6,7 +6,7 @@ import numpy as np
 from livekit import rtc
 
 from agent import speech
-from agent.speech.stt import to_whisper_audio
+from agent.speech.stt import is_backchannel, to_whisper_audio
 
 from .conftest import espeak_frame
 
@@ -60,3 +60,10 @@ async def test_no_audio_is_no_words(userdata):
     event = await stt.recognize([rtc.AudioFrame(b"", 48000, 1, 0)])
 
     assert event.alternatives[0].text == "" and event.alternatives[0].language == "ru"
+
+
+def test_backchannels_and_noise_are_told_from_answers():
+    for text in ("Mm-hm.", "Mhm", "Uh-huh, okay.", "Yeah.", "Hmm...", "Угу.", " ", "..."):
+        assert is_backchannel(text), text
+    for text in ("Yeah, I plan on Sundays.", "Okay, so first I check my email.", "No.", "Sorry, can you repeat?"):
+        assert not is_backchannel(text), text

@@ -54,3 +54,13 @@ def test_an_unknown_voice_is_a_clear_error(userdata):
 
 def test_text_is_spoken_sentence_by_sentence():
     assert sentences("Hello there! How are you?\nFine.  ") == ["Hello there!", "How are you?", "Fine."]
+
+
+def test_a_sentence_said_before_comes_from_the_cache(userdata):
+    piper = userdata["speech"]["piper"]
+    sentence = "Thanks for sharing that, it helps a lot."
+    hits = piper.cache_hits
+    first = piper.synthesize(sentence)
+    again = piper.synthesize(sentence)
+    assert piper.cache_hits == hits + 1
+    assert again is first and len(first) > piper.sample_rate // 2

@@ -1,11 +1,14 @@
 // The researcher pages' one way to the JSON API: session cookie, X-CSRF-Token on unsafe calls, errors as ApiError.
+// An error the catalogue knows by its code is told in the page's language; any other keeps the server's words.
+import { has, t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, body) {
-    const detail = (body && body.detail) || `The server answered ${status}.`;
+    const code = (body && body.code) || `http_${status}`;
+    const detail = has(`error.${code}`) ? t(`error.${code}`, body) : (body && body.detail) || t("error.http", { status: String(status) });
     super(detail);
     this.status = status;
-    this.code = (body && body.code) || `http_${status}`;
+    this.code = code;
     this.detail = detail;
     this.body = body || {};
   }
@@ -46,7 +49,7 @@ export async function api(method, path, body, { redirectOnAuth = true } = {}) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, { code: "network", detail: "Could not reach the server. Check your connection and try again." });
+    throw new ApiError(0, { code: "network" });
   }
   const text = await response.text();
   let data = null;

@@ -1,5 +1,6 @@
 // Sign in, sign up and sign out forms.
 import { api, sameOriginPath } from "./api.js";
+import { t } from "./i18n.js";
 import { copyText, showError, toast } from "./ui.js";
 
 function values(form) {
@@ -10,11 +11,12 @@ function check(form) {
   for (const input of form.querySelectorAll("input[required]")) {
     if (!input.checkValidity()) {
       input.focus();
-      const label = input.closest("label")?.querySelector("span")?.textContent || "This field";
-      if (input.validity.valueMissing) return `${label}: please fill this in.`;
-      if (input.validity.typeMismatch) return `${label}: enter a valid email address, like name@example.com.`;
-      if (input.validity.tooShort) return `${label}: use at least ${input.minLength} characters.`;
-      return `${label}: ${input.validationMessage}`;
+      const label = input.closest("label")?.querySelector("span")?.textContent || t("auth.this_field");
+      const problem = (text) => t("common.field_problem", { label, problem: text });
+      if (input.validity.valueMissing) return problem(t("auth.fill_in"));
+      if (input.validity.typeMismatch) return problem(t("auth.valid_email"));
+      if (input.validity.tooShort) return problem(t("auth.too_short", { count: input.minLength }));
+      return problem(input.validationMessage);
     }
   }
   return null;
@@ -41,7 +43,10 @@ const login = document.getElementById("login-form");
 login?.addEventListener("submit", (event) => {
   event.preventDefault();
   submit(login, async (data) => {
-    await api("POST", "/api/auth/login", { email: data.email, password: data.password }, { redirectOnAuth: false });
+    await api("POST", "/api/auth/login", { email: data.email, password: data.password }, { redirectOnAuth: false }).catch((error) => {
+      if (error.code === "unauthorized") error.detail = t("auth.wrong_credentials");
+      throw error;
+    });
     location.assign(sameOriginPath(login.dataset.next));
   });
 });
@@ -62,7 +67,7 @@ signup?.addEventListener("submit", (event) => {
 for (const button of document.querySelectorAll("[data-copy-target]")) {
   button.addEventListener("click", async () => {
     const text = document.getElementById(button.dataset.copyTarget).textContent;
-    toast((await copyText(text)) ? "Copied." : "Could not copy; select the text and copy it by hand.");
+    toast((await copyText(text)) ? t("common.copied") : t("common.copy_failed"));
   });
 }
 

@@ -22,6 +22,11 @@ let leaving = false;
 let finished = false;
 let countdown = null;
 let closeTimer = null;
+// While no interviewer is in the room, the page asks the server why: still connecting, no interviewer free, or one
+// that lost its connection and is being replaced. The answer is shown in words, not as a silent wait.
+let interviewerPoll = null;
+let interviewerNote = "";
+const INTERVIEWER_POLL_MS = 3000;
 const transcript = new LiveTranscript({
   list: $("live-transcript"),
   empty: $("transcript-empty"),
@@ -276,7 +281,9 @@ async function connect(grant) {
     .on(RoomEvent.ParticipantConnected, () => updateAgent(current))
     .on(RoomEvent.ParticipantDisconnected, async (participant) => {
       updateAgent(current);
-      if (participant.isAgent && current === room && !finished && (await endedByServer())) finish();
+      if (!participant.isAgent || current !== room || finished) return;
+      if (await endedByServer()) finish();
+      else if (!hasAgent(current)) interviewerMessage("interviewer_reconnecting");
     })
     .on(RoomEvent.LocalTrackPublished, refreshMute)
     .on(RoomEvent.TrackMuted, refreshMute)
@@ -343,18 +350,61 @@ function setAgentState(state) {
   $("agent-state").textContent = t(`agent_${state}`);
 }
 
+function hasAgent(current) {
+  return [...current.remoteParticipants.values()].some((p) => p.isAgent);
+}
+
 function updateAgent(current) {
   if (current !== room) return;
   const others = [...current.remoteParticipants.values()];
   const agent = others.find((p) => p.isAgent) || others[0];
   if (!agent) {
-    setAgentState("waiting");
+    setAgentState(interviewerNote === "interviewer_reconnecting" ? "reconnecting" : "waiting");
+    watchInterviewer(current);
     return;
   }
+  stopWatchingInterviewer();
+  interviewerMessage("");
   const declared = (agent.attributes || {})["lk.agent.state"];
   if (declared === "speaking" || agent.isSpeaking) setAgentState("speaking");
   else if (declared === "thinking") setAgentState("thinking");
   else setAgentState("listening");
+}
+
+// Say in words why no interviewer is in the room, or clear what was said. Other call messages are left alone.
+function interviewerMessage(key) {
+  if (key === interviewerNote) return;
+  const shown = interviewerNote && $("call-message").textContent === t(interviewerNote);
+  interviewerNote = key;
+  if (key) callMessage(t(key), false);
+  else if (shown) callMessage("", false);
+  if (key === "interviewer_reconnecting") setAgentState("reconnecting");
+}
+
+function watchInterviewer(current) {
+  if (interviewerPoll || finished) return;
+  const ask = async () => {
+    if (current !== room || finished || hasAgent(current)) {
+      stopWatchingInterviewer();
+      return;
+    }
+    const answer = await call("GET", api);
+    if (current !== room || finished || hasAgent(current)) return;
+    if (!answer.ok) {
+      if (answer.body.code === "completed") finish();
+      return;
+    }
+    const state = answer.body.interviewer;
+    if (state === "busy") interviewerMessage("interviewer_busy");
+    else if (state === "reconnecting") interviewerMessage("interviewer_reconnecting");
+  };
+  interviewerPoll = setInterval(ask, INTERVIEWER_POLL_MS);
+  ask();
+}
+
+function stopWatchingInterviewer() {
+  clearInterval(interviewerPoll);
+  interviewerPoll = null;
 }
 
 function refreshMute() {
@@ -412,6 +462,7 @@ function tick() {
 }
 
 function stopCall() {
+  stopWatchingInterviewer();
   clearInterval(countdown);
   clearTimeout(closeTimer);
   $("countdown").hidden = true;

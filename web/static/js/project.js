@@ -1,14 +1,15 @@
 // A project: its research context, the AI Interviewer's links in three tabs, the create modal, and its records.
 import { api } from "./api.js";
+import { t } from "./i18n.js";
 import { badge, copyText, el, formatDuration, LANGUAGES, setState, showError, toast, when, wireDialogCloseButtons } from "./ui.js";
 
 const main = document.getElementById("main");
 const projectId = main.dataset.projectId;
 const TABS = ["active", "completed", "archived"];
 const EMPTY_TEXT = {
-  active: "No active links. Create links to invite respondents.",
-  completed: "No completed interviews yet.",
-  archived: "No cancelled or expired links.",
+  active: t("links.empty_active"),
+  completed: t("links.empty_completed"),
+  archived: t("links.empty_archived"),
 };
 
 let currentTab = "active";
@@ -42,7 +43,7 @@ function contextDirty() {
 }
 
 contextForm.addEventListener("input", () => {
-  contextStatus.textContent = contextDirty() ? "Unsaved changes" : "";
+  contextStatus.textContent = contextDirty() ? t("project.unsaved") : "";
 });
 
 contextForm.addEventListener("submit", async (event) => {
@@ -55,7 +56,7 @@ contextForm.addEventListener("submit", async (event) => {
   try {
     const project = await api("PUT", `/api/projects/${projectId}/context`, body);
     saved = { research_goals: project.research_goals, interview_guide: project.interview_guide };
-    contextStatus.textContent = "Saved";
+    contextStatus.textContent = t("project.saved");
     refreshCreateButton();
   } catch (error) {
     showError(contextForm, error);
@@ -98,7 +99,7 @@ for (const button of tabButtons) {
 }
 
 function linkLabel(link) {
-  return link.name || `Link ${link.id.slice(0, 8)}`;
+  return link.name || t("links.unnamed", { id: link.id.slice(0, 8) });
 }
 
 function actionButton(label, onClick, extra = {}) {
@@ -108,35 +109,35 @@ function actionButton(label, onClick, extra = {}) {
 function rowActions(link) {
   const label = linkLabel(link);
   const actions = [
-    actionButton("Copy link", async () => {
-      toast((await copyText(link.url)) ? `Copied the link for ${label}.` : "Could not copy; open the link and copy its address.");
-    }, { "aria-label": `Copy link: ${label}` }),
-    el("a", { class: "btn btn-small", href: link.url, target: "_blank", rel: "noopener noreferrer", "aria-label": `Open link: ${label}` }, "Open link"),
+    actionButton(t("links.copy"), async () => {
+      toast((await copyText(link.url)) ? t("links.copied", { name: label }) : t("links.copy_failed"));
+    }, { "aria-label": t("links.copy_label", { name: label }) }),
+    el("a", { class: "btn btn-small", href: link.url, target: "_blank", rel: "noopener noreferrer", "aria-label": t("links.open_label", { name: label }) }, t("links.open")),
   ];
   if (link.status === "pending") {
     actions.push(
-      actionButton("Rename", () => openRename(link), { "aria-label": `Rename: ${label}` }),
-      actionButton("Edit context", () => openLinkContext(link), { "aria-label": `Edit context: ${label}` }),
-      actionButton("Cancel", () => openCancel(link), { class: "btn btn-small btn-danger-ghost", "aria-label": `Cancel: ${label}` }),
+      actionButton(t("links.rename"), () => openRename(link), { "aria-label": t("links.rename_label", { name: label }) }),
+      actionButton(t("links.edit_context"), () => openLinkContext(link), { "aria-label": t("links.edit_context_label", { name: label }) }),
+      actionButton(t("links.cancel"), () => openCancel(link), { class: "btn btn-small btn-danger-ghost", "aria-label": t("links.cancel_label", { name: label }) }),
     );
   }
   if (link.record_id) {
-    actions.push(el("a", { class: "btn btn-small", href: `/records/${link.record_id}` }, "View record"));
+    actions.push(el("a", { class: "btn btn-small", href: `/records/${link.record_id}` }, t("links.view_record")));
   }
   return el("div", { class: "row-actions" }, actions);
 }
 
 function linkRow(link) {
-  const details = [`${link.duration_minutes} min`, LANGUAGES[link.language] || link.language, link.voice];
+  const details = [t("time.minutes_short", { minutes: link.duration_minutes }), LANGUAGES[link.language] || link.language, link.voice];
   if (link.respondent_email) details.push(link.respondent_email);
   return el(
     "tr",
     { dataset: { linkId: link.id, status: link.status } },
     el("td", {}, el("div", { class: "link-name" }, linkLabel(link)), el("div", { class: "muted small" }, details.join(" · "))),
     el("td", {}, badge(link.status)),
-    el("td", { "data-label": "Created" }, when(link.created_at)),
-    el("td", { "data-label": "Expires" }, when(link.expires_at)),
-    el("td", { "data-label": "Started" }, when(link.started_at)),
+    el("td", { "data-label": t("links.col_created") }, when(link.created_at)),
+    el("td", { "data-label": t("links.col_expires") }, when(link.expires_at)),
+    el("td", { "data-label": t("links.col_started") }, when(link.started_at)),
     el("td", {}, rowActions(link)),
   );
 }
@@ -204,7 +205,7 @@ const renameDialog = document.getElementById("rename-dialog");
 let editing = null;
 const renameForm = dialogSubmit(renameDialog, async (form) => {
   await api("PATCH", `/api/links/${editing.id}`, { name: form.elements.name.value.trim() });
-  toast("Link renamed.");
+  toast(t("links.renamed"));
 });
 
 function openRename(link) {
@@ -218,7 +219,7 @@ function openRename(link) {
 const linkContextDialog = document.getElementById("link-context-dialog");
 const linkContextForm = dialogSubmit(linkContextDialog, async (form) => {
   const topics = topicsFrom(form.elements.topics.value);
-  if (topics.length > 10) throw new Error("Use at most 10 topics.");
+  if (topics.length > 10) throw new Error(t("links.too_many_topics"));
   const goals = form.elements.research_goals.value;
   const guide = form.elements.interview_guide.value;
   await api("PATCH", `/api/links/${editing.id}`, {
@@ -226,7 +227,7 @@ const linkContextForm = dialogSubmit(linkContextDialog, async (form) => {
     interview_guide: guide.trim() ? guide : null,
     topics,
   });
-  toast("Link context saved.");
+  toast(t("links.context_saved"));
 });
 
 function openLinkContext(link) {
@@ -241,7 +242,7 @@ function openLinkContext(link) {
 const cancelDialog = document.getElementById("cancel-dialog");
 const cancelForm = dialogSubmit(cancelDialog, async () => {
   await api("POST", `/api/links/${editing.id}/cancel`);
-  toast("Link cancelled; its tokens are back in your balance.");
+  toast(t("links.cancelled"));
 });
 
 function openCancel(link) {
@@ -267,8 +268,7 @@ function intField(name) {
 }
 
 function showBuyTokens(required, available, open = true) {
-  document.getElementById("buy-tokens-numbers").textContent =
-    `These links need ${required} tokens; your balance has ${available} available.`;
+  document.getElementById("buy-tokens-numbers").textContent = t("create.need_tokens", { count: required, available });
   document.getElementById("grant-command").textContent =
     `python -m control_plane grant-tokens ${document.querySelector(".account-email")?.textContent || "EMAIL"} ${required - available}`;
   buyPanel.hidden = !open;
@@ -285,7 +285,7 @@ function updateReservation() {
   const total = document.getElementById("reservation-total");
   const formula = document.getElementById("reservation-formula");
   const after = document.getElementById("reservation-after");
-  document.getElementById("reservation-available").textContent = wallet ? `${wallet.available} tokens` : "–";
+  document.getElementById("reservation-available").textContent = wallet ? t("create.tokens", { count: wallet.available }) : "–";
   if (!wallet || !(count >= 1) || !(minutes >= 1)) {
     total.textContent = "–";
     formula.textContent = "";
@@ -293,9 +293,9 @@ function updateReservation() {
     return;
   }
   const required = count * minutes * wallet.tokens_per_minute;
-  total.textContent = `${required} tokens`;
-  formula.textContent = `(${count} × ${minutes} min × ${wallet.tokens_per_minute} token${wallet.tokens_per_minute === 1 ? "" : "s"}/min)`;
-  after.textContent = `${wallet.available - required} tokens`;
+  total.textContent = t("create.tokens", { count: required });
+  formula.textContent = t("create.formula", { links: count, minutes, rate: t("create.rate", { count: wallet.tokens_per_minute }) });
+  after.textContent = t("create.tokens", { count: wallet.available - required });
   after.classList.toggle("negative", wallet.available < required);
   if (wallet.available < required) showBuyTokens(required, wallet.available, false);
 }
@@ -326,14 +326,14 @@ createForm.addEventListener("submit", async (event) => {
   showError(createForm, null);
   for (const input of createForm.querySelectorAll("input")) {
     if (!input.checkValidity()) {
-      showError(createForm, { detail: `${input.closest("label").querySelector("span").textContent}: ${input.validationMessage}` });
+      showError(createForm, { detail: t("common.field_problem", { label: input.closest("label").querySelector("span").textContent, problem: input.validationMessage }) });
       input.focus();
       return;
     }
   }
   const topics = topicsFrom(createForm.elements.topics.value);
   if (topics.length > 10) {
-    showError(createForm, { detail: "Use at most 10 topics." });
+    showError(createForm, { detail: t("links.too_many_topics") });
     return;
   }
   const body = {
@@ -351,10 +351,14 @@ createForm.addEventListener("submit", async (event) => {
     const created = await api("POST", `/api/projects/${projectId}/links`, body);
     const balance = await api("GET", "/api/wallet").catch(() => null);
     createDialog.close("done");
-    toast(
-      `${created.links.length} link${created.links.length === 1 ? "" : "s"} created; ${created.reserved_tokens} tokens reserved` +
-        (balance ? `; balance now ${balance.available}.` : "."),
-    );
+    const done = {
+      created: t("create.created", { count: created.links.length }),
+      reserved: t("create.reserved", { count: created.reserved_tokens }),
+    };
+    toast(balance ? t("create.done_with_balance", { ...done, balance: balance.available }) : t("create.done", done));
+    const warning = document.getElementById("links-warning");
+    warning.textContent = (created.warnings || []).map((w) => w.detail).join(" ");
+    warning.hidden = !warning.textContent;
     selectTab("active");
     loadCounts().catch(() => {});
   } catch (error) {
@@ -381,11 +385,11 @@ async function loadRecords() {
         el(
           "tr",
           {},
-          el("td", {}, el("a", { href: `/records/${record.id}` }, record.respondent_email || "Respondent")),
-          el("td", { "data-label": "Link" }, record.link_name || el("span", { class: "muted" }, "—")),
-          el("td", { "data-label": "Completed" }, when(record.completed_at)),
-          el("td", { "data-label": "Duration" }, formatDuration(record.duration_seconds)),
-          el("td", { "data-label": "Language" }, LANGUAGES[record.language] || record.language || "—"),
+          el("td", {}, el("a", { href: `/records/${record.id}` }, record.respondent_email || t("records.respondent"))),
+          el("td", { "data-label": t("records.col_link") }, record.link_name || el("span", { class: "muted" }, "—")),
+          el("td", { "data-label": t("records.col_completed") }, when(record.completed_at)),
+          el("td", { "data-label": t("records.col_duration") }, formatDuration(record.duration_seconds)),
+          el("td", { "data-label": t("records.col_language") }, LANGUAGES[record.language] || record.language || "—"),
         ),
       ),
     );

@@ -1,5 +1,6 @@
 // The projects list and the new-project form.
 import { api } from "./api.js";
+import { t } from "./i18n.js";
 import { el, formatDateTime, setState, showError } from "./ui.js";
 
 const list = document.getElementById("project-list");
@@ -26,9 +27,10 @@ async function load() {
             el(
               "span",
               { class: "muted small" },
-              ready(project) ? "Context ready" : "Context missing",
-              " · created ",
-              formatDateTime(project.created_at),
+              t("projects.item_meta", {
+                context: ready(project) ? t("projects.context_ready") : t("projects.context_missing"),
+                date: formatDateTime(project.created_at),
+              }),
             ),
           ),
         ),
@@ -47,7 +49,7 @@ form.addEventListener("submit", async (event) => {
   showError(card, null);
   const name = form.elements.name.value.trim();
   if (!name) {
-    showError(card, { detail: "Give the project a name." });
+    showError(card, { detail: t("projects.name_needed") });
     form.elements.name.focus();
     return;
   }

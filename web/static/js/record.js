@@ -1,10 +1,22 @@
 // One record: its facts, the transcript, and export as plain text, Markdown or JSON (built here, in the browser).
 import { api } from "./api.js";
+import { t } from "./i18n.js";
 import { badge, download, el, formatDateTime, formatDuration, LANGUAGES, setState, showError } from "./ui.js";
 
 const main = document.getElementById("main");
-const SPEAKERS = { agent: "Interviewer", respondent: "Respondent" };
-const REASONS = { timer: "Time limit", left: "Respondent left", agent_end: "Interviewer", backstop: "Server" };
+const SPEAKERS = { agent: t("record.interviewer"), respondent: t("record.respondent") };
+const REASONS = {
+  timer: t("record.reason_timer"),
+  left: t("record.reason_left"),
+  agent_end: t("record.reason_agent_end"),
+  respondent: t("record.reason_respondent"),
+  server: t("record.reason_server"),
+  backstop: t("record.reason_backstop"),
+};
+
+function outcomeText(question) {
+  return `${question.index}. ${question.question} — ${t(`outcome.${question.outcome}`)}`;
+}
 
 function offset(record, turn) {
   const seconds = Math.max(0, Math.round((new Date(turn.started_at) - new Date(record.started_at)) / 1000));
@@ -13,26 +25,34 @@ function offset(record, turn) {
 
 function facts(record) {
   return [
-    ["Respondent", record.respondent_email],
-    ["Started", formatDateTime(record.started_at)],
-    ["Completed", formatDateTime(record.completed_at)],
-    ["Duration", formatDuration(record.duration_seconds)],
-    ["Language", LANGUAGES[record.language] || record.language],
+    [t("record.respondent"), record.respondent_email],
+    [t("record.started"), formatDateTime(record.started_at)],
+    [t("record.completed"), formatDateTime(record.completed_at)],
+    [t("record.duration"), formatDuration(record.duration_seconds)],
+    [t("record.language"), LANGUAGES[record.language] || record.language],
   ];
 }
 
 function asText(record) {
-  const lines = [`Interview record${record.link_name ? `: ${record.link_name}` : ""}`, ""];
+  const lines = [`${t("record.heading")}${record.link_name ? `: ${record.link_name}` : ""}`, ""];
   for (const [key, value] of facts(record)) lines.push(`${key}: ${value}`);
-  lines.push("", "Transcript", "");
+  if (record.questions?.length) {
+    lines.push("", t("record.questions"), "");
+    for (const question of record.questions) lines.push(outcomeText(question));
+  }
+  lines.push("", t("record.transcript"), "");
   for (const turn of record.transcript) lines.push(`[${offset(record, turn)}] ${SPEAKERS[turn.speaker] || turn.speaker}: ${turn.text}`);
   return lines.join("\n") + "\n";
 }
 
 function asMarkdown(record) {
-  const lines = [`# Interview record${record.link_name ? `: ${record.link_name}` : ""}`, ""];
+  const lines = [`# ${t("record.heading")}${record.link_name ? `: ${record.link_name}` : ""}`, ""];
   for (const [key, value] of facts(record)) lines.push(`- **${key}:** ${value}`);
-  lines.push("", "## Transcript", "");
+  if (record.questions?.length) {
+    lines.push("", `## ${t("record.questions")}`, "");
+    for (const question of record.questions) lines.push(`- ${outcomeText(question)}`);
+  }
+  lines.push("", `## ${t("record.transcript")}`, "");
   for (const turn of record.transcript) {
     lines.push(`**${SPEAKERS[turn.speaker] || turn.speaker}** (${offset(record, turn)}): ${turn.text}`, "");
   }
@@ -42,11 +62,11 @@ function asMarkdown(record) {
 async function load() {
   try {
     const record = await api("GET", `/api/records/${main.dataset.recordId}`);
-    document.getElementById("record-title").textContent = `Interview with ${record.respondent_email}`;
-    document.title = `${record.respondent_email} · AI Interviewer`;
+    document.getElementById("record-title").textContent = t("record.heading_with", { email: record.respondent_email });
+    document.title = `${record.respondent_email} · ${t("app.name")}`;
     const crumb = document.getElementById("project-crumb");
     crumb.href = `/projects/${record.project_id}`;
-    crumb.textContent = "Project";
+    crumb.textContent = t("record.project");
     crumb.hidden = false;
     api("GET", `/api/projects/${record.project_id}`).then(
       (project) => {
@@ -62,6 +82,10 @@ async function load() {
       reason: REASONS[record.completion_reason] || record.completion_reason || "—",
     };
     for (const [key, value] of Object.entries(values)) main.querySelector(`[data-fact="${key}"]`).textContent = value;
+    const note = document.getElementById("end-note");
+    note.textContent = record.end_note || "";
+    note.hidden = !record.end_note;
+    showQuestions(record.questions || []);
     document.getElementById("transcript").replaceChildren(
       ...record.transcript.map((turn) =>
         el(
@@ -87,7 +111,7 @@ async function load() {
       button.addEventListener("click", exports[button.dataset.export]);
     }
   } catch (error) {
-    showError(main, error.status === 404 ? { detail: "This record does not exist, or it belongs to another account." } : error);
+    showError(main, error.status === 404 ? { detail: t("record.not_found") } : error);
   } finally {
     setState(main, "loading", false);
   }
@@ -95,13 +119,46 @@ async function load() {
 
 load();
 
+// Where each guide question ended up, with links to the turns that asked and answered it.
+function showQuestions(questions) {
+  const turnLinks = (label, seqs) =>
+    seqs.length
+      ? [label, ...seqs.flatMap((seq, i) => [i ? ", " : " ", el("a", { href: `#turn-${seq}` }, String(seq))])]
+      : [];
+  document.getElementById("guide-questions").replaceChildren(
+    ...questions.map((q) =>
+      el(
+        "li",
+        { "data-outcome": q.outcome },
+        el("span", {}, `${q.index}. ${q.question}`),
+        el("span", { class: `badge badge-${q.outcome}` }, t(`outcome.${q.outcome}`)),
+        el(
+          "span",
+          { class: "turn-links muted" },
+          ...turnLinks(t("record.asked_in_turns", { count: q.asked_seqs.length }), q.asked_seqs),
+          q.asked_seqs.length && q.answer_seqs.length ? "; " : "",
+          ...turnLinks(t("record.answered_in_turns", { count: q.answer_seqs.length }), q.answer_seqs),
+        ),
+      ),
+    ),
+  );
+  const counted = {};
+  for (const q of questions) counted[q.outcome] = (counted[q.outcome] || 0) + 1;
+  const summary = main.querySelector('[data-state="questions-summary"]');
+  summary.textContent = Object.entries(counted)
+    .map(([outcome, n]) => t(`outcome.count_${outcome}`, { count: n }))
+    .join(" · ");
+  setState(main, "questions-summary", questions.length > 0);
+  setState(main, "questions-empty", questions.length === 0);
+}
+
 // Reports of this record: listed, and one more generated on request (it opens when it is ready).
 async function showReports(recordId) {
   const list = document.getElementById("reports-list");
   const reports = await api("GET", `/api/records/${recordId}/reports`);
   list.replaceChildren(
     ...reports.map((r) =>
-      el("li", {}, el("a", { href: `/reports/${r.id}` }, `Report of ${formatDateTime(r.created_at)}`), " ", badge(r.status)),
+      el("li", {}, el("a", { href: `/reports/${r.id}` }, t("record.report_of", { date: formatDateTime(r.created_at) })), " ", badge(r.status)),
     ),
   );
   setState(main, "reports-empty", reports.length === 0);

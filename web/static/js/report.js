@@ -1,4 +1,6 @@
 // The report page: follow a report's progress until it is written, and print it.
+import { t } from "./i18n.js";
+
 const progress = document.getElementById("report-progress");
 if (progress) {
   const id = progress.dataset.reportId;
@@ -8,7 +10,7 @@ if (progress) {
     if (report.status === "done" || report.status === "failed") location.reload();
     else {
       progress.querySelector("progress").value = report.progress;
-      progress.querySelector("[role=status]").textContent = `Writing the report… ${report.progress} %`;
+      progress.querySelector("[role=status]").textContent = t("report.writing", { progress: report.progress });
       setTimeout(poll, 1000);
     }
   };

@@ -1,4 +1,5 @@
 // Small DOM helpers shared by the researcher pages.
+import { dateTime, fullDateTime, has, t } from "./i18n.js";
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -17,12 +18,10 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
 export function when(iso) {
   if (!iso) return el("span", { class: "muted", text: "—" });
   const date = new Date(iso);
-  return el("time", { datetime: iso, title: date.toString() }, dateTime.format(date));
+  return el("time", { datetime: iso, title: fullDateTime.format(date) }, dateTime.format(date));
 }
 
 export function formatDateTime(iso) {
@@ -33,13 +32,15 @@ export function formatDuration(seconds) {
   if (seconds === null || seconds === undefined) return "—";
   const s = Math.max(0, Math.round(seconds));
   const m = Math.floor(s / 60);
-  return m ? `${m} min ${String(s % 60).padStart(2, "0")} s` : `${s} s`;
+  return m
+    ? t("time.minutes_seconds", { minutes: m, seconds: String(s % 60).padStart(2, "0") })
+    : t("time.seconds", { seconds: s });
 }
 
-export const LANGUAGES = { auto: "Auto", en: "English", ru: "Russian" };
+export const LANGUAGES = { auto: t("language.auto"), en: t("language.en"), ru: t("language.ru") };
 
 export function badge(status) {
-  return el("span", { class: `badge badge-${status}` }, status);
+  return el("span", { class: `badge badge-${status}` }, has(`status.${status}`) ? t(`status.${status}`) : status);
 }
 
 export function showError(container, error) {

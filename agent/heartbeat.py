@@ -1,0 +1,53 @@
+"""keep_leases: the worker tells the control plane, twice a second, which interviews it is running.
+
+A worker killed outright (or a job that crashed) says nothing, and LiveKit keeps its agent in the room for about
+15 s (its ICE timeout) before the control plane hears `participant_left`. The control plane cannot wait that long
+with a respondent in the room, so each worker holds a lease on its interviews: one request for all of them every
+half second, each interview with the key its dispatch carried. When a lease lapses, the control plane removes the
+dead agent from the room and sends another at once (`control_plane.dispatcher`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import aiohttp
+from livekit.agents import AgentServer
+
+from agent.config import ConfigError, DispatchMetadata
+
+log = logging.getLogger("agent.heartbeat")
+INTERVAL = 0.5
+
+
+def interviews_of(server: AgentServer) -> list[dict[str, str]]:
+    """The interviews this worker's jobs run, with their keys, from each job's dispatch metadata."""
+    held = []
+    for job in server.active_jobs:
+        try:
+            meta = DispatchMetadata.parse(job.job.metadata)
+        except ConfigError:
+            continue
+        held.append({"interview_id": meta.interview_id, "agent_key": meta.agent_key})
+    return held
+
+
+async def keep_leases(server: AgentServer, control_plane_url: str, interval: float = INTERVAL) -> None:
+    """Run for the worker's life: report the interviews it holds; nothing is sent while it holds none."""
+    url = f"{control_plane_url.rstrip('/')}/api/agent/heartbeat"
+    warned_at = 0.0
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        while True:
+            held = interviews_of(server)
+            if held:
+                try:
+                    async with http.post(url, json={"interviews": held}) as r:
+                        if r.status >= 400:
+                            raise aiohttp.ClientResponseError(r.request_info, (), status=r.status)
+                except (TimeoutError, aiohttp.ClientError) as exc:
+                    if time.monotonic() - warned_at > 30:  # the control plane may be restarting: say so, not 2/s
+                        warned_at = time.monotonic()
+                        log.warning("cannot reach the control plane to renew %d lease(s): %s", len(held), exc)
+            await asyncio.sleep(interval)

@@ -1,0 +1,56 @@
+"""The workers' leases on their interviews: `POST /api/agent/heartbeat`, twice a second from each worker.
+
+One request carries every interview the worker runs, each with the agent key its dispatch carried (the same key
+that opens `/api/agent/interviews/{id}`). A valid pair renews that interview's lease; a wrong key or an interview
+that is no longer in progress renews nothing and is named in the answer, so a worker can tell. The dispatcher
+replaces the agent of a lease that lapses (`control_plane.dispatcher.Dispatcher.check_leases`).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import post
+
+from control_plane import livekit
+from control_plane.auth import same_secret
+from control_plane.errors import BODY, documented
+from control_plane.interviews.schemas import Heartbeat, Held, Leases
+from control_plane.settings import Settings
+from control_plane.tables import Link, LinkStatus
+from control_plane.timeutil import utcnow
+
+
+def valid_ids(settings: Settings, held: list[Held]) -> list[UUID]:
+    ids = []
+    for item in held:
+        try:
+            link_id = UUID(item.interview_id)
+        except ValueError:
+            continue
+        if same_secret(item.agent_key, livekit.agent_key(settings, link_id)):
+            ids.append(link_id)
+    return ids
+
+
+async def renew(ids: list[UUID]) -> list[str]:
+    """Renew the leases of the interviews still in progress; answer their ids."""
+    if not ids:
+        return []
+    rows = (
+        await Link.update({Link.agent_seen_at: utcnow(), Link.agent_state: "present"})
+        .where(Link.id.is_in(ids) & (Link.status == LinkStatus.active.value))
+        .returning(Link.id)
+    )
+    return [str(r["id"]) for r in rows]
+
+
+@post("/api/agent/heartbeat", status_code=200, responses=documented(*BODY))
+async def heartbeat(data: Heartbeat, settings: Settings) -> Leases:
+    """Renew the leases of the interviews a worker runs; each is named by id with its own agent key."""
+    renewed = await renew(valid_ids(settings, data.interviews))
+    asked = {item.interview_id for item in data.interviews}
+    return Leases(renewed=renewed, not_renewed=sorted(asked - set(renewed)))
+
+
+routes = [heartbeat]

@@ -1,0 +1,29 @@
+"""A worker reports itself full when its interviews or its host's CPU say so, whichever comes first."""
+
+from __future__ import annotations
+
+import time
+
+from agent.capacity import LOAD_THRESHOLD, HostCPU, worker_load
+
+
+def test_a_worker_at_max_interviews_is_full_and_one_below_takes_another():
+    assert worker_load(4, 4, cpu_used=0.1, cpu_limit=0.85) >= LOAD_THRESHOLD
+    assert worker_load(3, 4, cpu_used=0.1, cpu_limit=0.85) < LOAD_THRESHOLD
+
+
+def test_a_busy_host_makes_a_worker_full_however_few_interviews_it_runs():
+    assert worker_load(0, 4, cpu_used=0.9, cpu_limit=0.85) >= LOAD_THRESHOLD
+    assert worker_load(1, 4, cpu_used=0.6, cpu_limit=0.85) == 0.6 / 0.85
+
+
+def test_a_cpu_limit_of_zero_counts_interviews_only():
+    assert worker_load(1, 4, cpu_used=1.0, cpu_limit=0) == 0.25
+
+
+def test_the_host_cpu_is_measured_between_zero_and_one():
+    cpu = HostCPU.shared()
+    deadline = time.monotonic() + 5
+    while not cpu._samples and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert 0.0 <= cpu.used() <= 1.0 and cpu._samples
