@@ -56,6 +56,8 @@ EXAMPLES = "replies_examples_*.yaml"
 # Laplace smoothing of the model's counts: small, since most features are seen only a few times.
 SMOOTHING = 0.3
 PREFIX = 5
+# Most replies are answers: when the evidence is nearly even, the model leans to one (a log-odds of 2).
+ANSWER_PRIOR = 2.0
 
 _STOPWORDS = set(
     """a an the and or but so if then than that this these those there here it its it's i me my mine we us our ours
@@ -154,16 +156,20 @@ class Patterns:
         for i, p in enumerate(patterns):
             for w in p.words:
                 self.by_word.setdefault(w, []).append(i)
-        self.by_prefix = [(p.prefixes, i) for i, p in enumerate(patterns) if p.prefixes]
+        self.by_prefix: dict[str, list[int]] = {}
+        for i, p in enumerate(patterns):
+            for prefix in p.prefixes:
+                self.by_prefix.setdefault(prefix, []).append(i)
+        self.prefix_lengths = sorted({len(prefix) for prefix in self.by_prefix})
         self.always = [i for i, p in enumerate(patterns) if not p.words and not p.prefixes]
 
     def candidates(self, words: set[str]) -> list[Pattern]:
         found = set(self.always)
         for w in words:
             found.update(self.by_word.get(w, ()))
-        for prefixes, i in self.by_prefix:
-            if i not in found and any(w.startswith(prefixes) for w in words):
-                found.add(i)
+            for n in self.prefix_lengths:
+                if len(w) >= n and (hit := self.by_prefix.get(w[:n])):
+                    found.update(hit)
         return [self.patterns[i] for i in sorted(found)]
 
 
@@ -245,7 +251,6 @@ def content_words(text: str, covered: list[str] = ()) -> list[str]:
 
 
 # Reading a reply.
-
 
 @lru_cache(maxsize=64)
 def _stems(text: str) -> frozenset[str]:
@@ -350,7 +355,8 @@ class Model:
         counts = {kind: Counter() for kind in KINDS}
         for kind, features in labelled:
             counts[kind].update(features)
-        self.index = {f: i for i, f in enumerate(sorted(set().union(*counts.values())))}
+        self.names = sorted(set().union(*counts.values()))
+        self.index = {f: i for i, f in enumerate(self.names)}
         table = np.full((len(self.index), len(KINDS)), SMOOTHING)
         for k, kind in enumerate(KINDS):
             for feature, n in counts[kind].items():
@@ -372,8 +378,20 @@ class Model:
         return sorted(lift.items(), key=lambda item: -item[1])[:n]
 
 
+def novelty(reading: _Reading, seen: Counter, own: bool = False) -> str:
+    """How many of a reply's content words no other example holds (names, places, specifics): a feature. Read on an
+    example of the model itself, its own occurrence is left out (`own`), so that it is learned as it will be met."""
+    novel = sum(seen[w] <= own for w in set(reading.content))
+    return f"novel:{_bucket(novel, (0, 1, 2))}"
+
+
 def train(labelled: list[Example]) -> Model:
-    return Model([(e.kind, read(e.text, e.question, e.goals).features) for e in labelled])
+    readings = [read(e.text, e.question, e.goals) for e in labelled]
+    seen = Counter(w for r in readings for w in set(r.content))
+    features = [(*r.features, novelty(r, seen, own=True)) for r in readings]
+    model = Model([(e.kind, f) for e, f in zip(labelled, features, strict=True)])
+    model.seen = seen
+    return model
 
 
 @cache
@@ -388,7 +406,9 @@ def classify(text: str, question: str = "", context: str = "", said: str = "") -
     reading = read(text, question, context, said)
     if not reading.norm:
         return Reply("vague", language)
-    scores = model().scores(reading.features)
+    learned = model()
+    scores = learned.scores((*reading.features, novelty(reading, learned.seen)))
+    scores["answer"] += ANSWER_PRIOR
     kind = max(KINDS, key=scores.get)
     words = len(reading.content)
     asks_back = "question_back" in reading.lexicon or _asks_back(reading.text)

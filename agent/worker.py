@@ -13,7 +13,7 @@ import sys
 from livekit.agents import AgentServer, JobContext, JobProcess, cli
 from livekit.plugins import silero
 
-from agent import providers
+from agent import providers, replies
 from agent.config import AGENT_NAME, load_worker_settings
 from agent.control_plane import open_interview
 from agent.session import compose, new_interview_progress
@@ -28,7 +28,9 @@ FLUSH_SECONDS = 30.0
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Load what every interview of this process shares, once: the VAD, the end-of-turn model, offline models."""
+    """Load what every interview of this process shares, once: the VAD, the end-of-turn model, offline models, and the
+    reply classifier (learned from its examples)."""
+    replies.model()
     proc.userdata["vad"] = silero.VAD.load()
     proc.userdata["turn_detector"] = load_turn_detector()
     providers.prewarm(settings, proc.userdata)
