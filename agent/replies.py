@@ -252,6 +252,7 @@ def content_words(text: str, covered: list[str] = ()) -> list[str]:
 
 # Reading a reply.
 
+
 @lru_cache(maxsize=64)
 def _stems(text: str) -> frozenset[str]:
     """The stems of a text's content words (the question, the goals and the guide are read on every turn)."""
