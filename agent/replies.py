@@ -7,13 +7,14 @@ or a request to `hurry` — in English or Russian, whatever the reply's length.
 Two sources of knowledge, both authored and kept as data beside the prompts:
 
 - the lexicon (`prompts/replies.md`): phrasings that mark each kind, as readable patterns;
-- the examples (`prompts/replies_examples_*.yaml`): well over a thousand replies, each labelled with its kind and
-  the question it answers, in many registers (formal and blunt, short and long, typed or heard by speech-to-text with
-  no punctuation), with the hard cases (an answer that mentions leaving or time, a story with "I don't know" in it).
+- the examples (`prompts/replies_examples_*.yaml`): some two thousand replies, each labelled with its kind and the
+  question it answers, in many registers (formal and blunt, short and long, typed or heard by speech-to-text with no
+  punctuation), with the hard cases (an answer that mentions leaving or time, a story with "I don't know" in it).
 
-A naive Bayes model is learned from the examples when the classifier is first used (a few tens of milliseconds; no
-weights are stored anywhere). It reads each reply as a set of features (`features`), so that a phrasing the lexicon
-lacks is still understood from its words and their beginnings (`отключусь` and `отключаюсь` share `отклю`):
+A naive Bayes model (`Model`) is learned from the examples once per process, when the classifier is first used or
+at the worker's prewarm (a fraction of a second; no weights are stored anywhere). It reads each reply as a set of
+features (`read`), so that a phrasing the lexicon lacks is still understood from its words and their beginnings
+(`отключусь` and `отключаюсь` share `отклю`):
 
 - its words, its pairs of words (with its first and last word marked) and the first five letters of its longer words;
 - which kinds of the lexicon match it (requests only where requests are made: see below);
@@ -21,9 +22,20 @@ lacks is still understood from its words and their beginnings (`отключус
 - how much it says: its content words, once the lexicon's vague phrases and requests are set aside;
 - how it relates to the conversation: the content words it shares with the question and with what the interviewer
   last said, and with the research goals, the guide and the topics. A reply that says a lot and shares nothing with
-  any of them is how a digression looks, with or without "by the way".
+  any of them is how a digression looks, with or without "by the way";
+- how many of its content words no example holds: names and specifics, which make an answer of a short reply.
+
+Each kind's score is the sum of its features' log-likelihoods, and "answer" gets a small head start, since most
+replies are answers. `Model.why` lists the features behind a decision.
+
+What it cannot do: it has no knowledge of meaning beyond its examples, so a digression on a subject none of them
+touches, in words that share nothing with the question, can pass for an answer; and a bare name ("Toyota.", «Авито.»)
+is read as vague, which costs one probe.
 
 The rules around the model:
+
+- a request the lexicon does not list is acted on only when the model is clearly surer of it than of an answer (a
+  wish to end surer still, and said in three words or more), since taking an answer for a request costs more;
 
 - requests are read in the whole of a short reply, but only in the first sentence and the last two of a long one, so
   that a story that mentions "I had to go" is still an answer;
@@ -58,6 +70,13 @@ SMOOTHING = 0.3
 PREFIX = 5
 # Most replies are answers: when the evidence is nearly even, the model leans to one (a log-odds of 2).
 ANSWER_PRIOR = 2.0
+# A request the lexicon does not know is acted on only when the model is that much surer of it than of any answer,
+# vague reply or digression: taking an answer for a request costs more than the reverse. A wish to end, which closes
+# the interview, must also be said in a sentence of three words or more ("My kids." is an answer, whatever the
+# examples of goodbyes mention).
+REQUEST_MARGIN = {"end": 3.0}
+DEFAULT_MARGIN = 1.0
+END_MIN_WORDS = 3
 
 _STOPWORDS = set(
     """a an the and or but so if then than that this these those there here it its it's i me my mine we us our ours
@@ -352,7 +371,8 @@ class Model:
     """Multinomial naive Bayes on sets of features, with equal priors: a kind's score is the sum, over a reply's
     features, of the log of how often that feature came with that kind in the examples (smoothed)."""
 
-    def __init__(self, labelled: list[tuple[str, tuple[str, ...]]]) -> None:
+    def __init__(self, labelled: list[tuple[str, tuple[str, ...]]], seen: Counter) -> None:
+        self.seen = seen  # in how many examples each content word appears
         counts = {kind: Counter() for kind in KINDS}
         for kind, features in labelled:
             counts[kind].update(features)
@@ -390,9 +410,7 @@ def train(labelled: list[Example]) -> Model:
     readings = [read(e.text, e.question, e.goals) for e in labelled]
     seen = Counter(w for r in readings for w in set(r.content))
     features = [(*r.features, novelty(r, seen, own=True)) for r in readings]
-    model = Model([(e.kind, f) for e, f in zip(labelled, features, strict=True)])
-    model.seen = seen
-    return model
+    return Model([(e.kind, f) for e, f in zip(labelled, features, strict=True)], seen)
 
 
 @cache
@@ -411,6 +429,11 @@ def classify(text: str, question: str = "", context: str = "", said: str = "") -
     scores = learned.scores((*reading.features, novelty(reading, learned.seen)))
     scores["answer"] += ANSWER_PRIOR
     kind = max(KINDS, key=scores.get)
+    if kind in REQUESTS and kind not in reading.lexicon:
+        best_content = max(scores[k] for k in KINDS if k not in REQUESTS)
+        fragment = kind == "end" and len(reading.norm.split()) < END_MIN_WORDS
+        if fragment or scores[kind] - best_content < REQUEST_MARGIN.get(kind, DEFAULT_MARGIN):
+            kind = max((k for k in KINDS if k not in REQUESTS), key=scores.get)
     words = len(reading.content)
     asks_back = "question_back" in reading.lexicon or _asks_back(reading.text)
     if kind == "question_back":
