@@ -7,8 +7,8 @@ or a request to `hurry` — in English or Russian, whatever the reply's length.
 Two sources of knowledge, both authored and kept as data beside the prompts:
 
 - the lexicon (`prompts/replies.md`): phrasings that mark each kind, as readable patterns;
-- the examples (`prompts/replies_examples_*.yaml`): some two thousand replies, each labelled with its kind and the
-  question it answers, in many registers (formal and blunt, short and long, typed or heard by speech-to-text with no
+- the examples (`prompts/replies_examples_*.yaml`): some 2,400 replies, each labelled with its kind and the question
+  it answers, in many registers (formal and blunt, short and long, typed or heard by speech-to-text with no
   punctuation), with the hard cases (an answer that mentions leaving or time, a story with "I don't know" in it).
 
 A naive Bayes model (`Model`) is learned from the examples once per process, when the classifier is first used or

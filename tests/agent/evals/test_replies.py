@@ -19,12 +19,13 @@ from tests.agent.evals.conftest import record
 HERE = Path(__file__).resolve().parent
 DEVELOPMENT = sorted(PROMPTS.glob(EXAMPLES))
 HOLDOUT = HERE / "replies_holdout.yaml"
-# The held-out score as it stands (91.7 %, every kind at 78 % or more: see the file's header), less a small margin.
+# The held-out score as first read (93.4 %, every kind at 84 % or more: see the file's header), less a small margin.
 HOLDOUT_FLOOR = 0.90
-KIND_FLOOR = 0.75
-# Misread this way, a reply costs the respondent's goodwill or the interview: an answer taken for a wish to end closes
-# the interview, and a refusal or a wish to end taken for an answer is pressed on.
-COSTLY = {("answer", "end"), ("end", "answer"), ("refusal", "answer"), ("answer", "refusal")}
+KIND_FLOOR = 0.78
+# Misread this way, a reply costs the respondent's goodwill or the interview: an answer or a refusal taken for a wish
+# to end closes the interview, a refusal or a wish to end taken for an answer is pressed on, and an answer taken for
+# a refusal is not followed up.
+COSTLY = {("answer", "end"), ("refusal", "end"), ("end", "answer"), ("refusal", "answer"), ("answer", "refusal")}
 
 
 def read(examples: list[Example]) -> tuple[list[Check], Counter]:
