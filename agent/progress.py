@@ -201,7 +201,7 @@ class Progress:
         state = self.state(self.current)
         question = state.text if state else ""
         guide = " ".join(q.text + " " + " ".join(q.probes) for q in self.questions)
-        reply = classify(text, question=question, context=f"{self.context} {guide}")
+        reply = classify(text, question=question, context=f"{self.context} {guide}", said=self.last_agent)
         self.last_reply = reply
         self.replies += 1
         if reply.content_words >= 3 or reply.kind not in ("vague", "repeat"):

@@ -22,7 +22,7 @@ from typing import Any
 from livekit.agents import AgentServer, AgentSession, JobContext, JobExecutorType, JobProcess, cli, room_io
 from livekit.agents.inference import VAD
 
-from agent import metrics, providers
+from agent import metrics, providers, replies
 from agent.capacity import LOAD_THRESHOLD, HostCPU, worker_load
 from agent.config import AGENT_NAME, load_worker_settings
 from agent.control_plane import open_interview
@@ -45,10 +45,12 @@ _lock = threading.Lock()
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Load what every interview of this process shares, once: the VAD, the end-of-turn model, offline models.
-    With the thread executor this runs for every interview's thread and finds them loaded."""
+    """Load what every interview of this process shares, once: the VAD, the end-of-turn model, offline models, and the
+    reply classifier (learned from its examples). With the thread executor this runs for every interview's thread and
+    finds them loaded."""
     with _lock:
         if not _shared:
+            replies.model()
             # Silero, run natively by livekit-local-inference: half the CPU of the onnxruntime plugin per stream
             _shared["vad"] = VAD(min_silence_duration=VAD_MIN_SILENCE)
             _shared["turn_detector"] = load_turn_detector()
