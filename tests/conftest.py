@@ -65,3 +65,18 @@ def playwright():
     require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as p:
         yield p
+
+
+# Fixtures that start a real service or a browser: a test that uses one is not a unit test.
+_SLOW_FIXTURES = {"playwright", "livekit_server", "e2e", "respondent_page"}
+
+
+def pytest_collection_modifyitems(items):
+    """`-m unit` is the edit-test loop: everything but the real stack (`e2e`), the interviewer's evaluation suite
+    (`evals`) and the tests that drive Chromium or a LiveKit server."""
+    for item in items:
+        if item.get_closest_marker("e2e") or "/evals/" in str(item.fspath):
+            continue
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        item.add_marker(pytest.mark.unit)

@@ -125,7 +125,7 @@ def test_agent_workers_can_scale():
 def test_each_agent_worker_serves_its_metrics_inside_the_stack():
     agent = SERVICES["agent"]
     port = str(agent["environment"]["AGENT_METRICS_PORT"])  # fixed by the compose file, not taken from .env
-    assert port in [str(p) for p in agent["expose"]]
+    assert port.isdigit() and port in [str(p) for p in agent["expose"]]
 
 
 def test_livekit_ports_match_the_local_config():

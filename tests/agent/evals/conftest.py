@@ -20,6 +20,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.evals)
 
 
+def pytest_report_header(config):
+    from agent.config import load_worker_settings
+
+    if not load_worker_settings().has_model:
+        return "evals: no language model configured (LLM_BASE_URL, LLM_API_KEY or OPENAI_API_KEY): real-model runs left out"
+    return None
+
+
 def pytest_terminal_summary(terminalreporter):
     if not SCORES:
         return
