@@ -34,6 +34,7 @@ class FakeOpenAI:
         self.fail = False
         self.map_calls = 0
         self.combine_calls = 0
+        self.combine_prompt = ""
         self.interviewer = interviewer
         self.note = note
         self.interview_requests: list[InterviewRequest] = []
@@ -65,6 +66,7 @@ class FakeOpenAI:
             answer = self.summary(text)
         else:
             self.combine_calls += 1
+            self.combine_prompt = text
             answer = self.combined(text)
         return web.json_response(
             {
@@ -153,5 +155,6 @@ class FakeOpenAI:
             "findings": [{"goal": "Understand how small teams plan their work.", "finding": "With lists."}],
             "contrasts": ["Some plan daily, some weekly."],
             "quotes": [*real[:2], {"record": summaries[0]["record"], "seq": 1, "text": "A quote nobody said"}],
+            "open_questions": ["Who decides what goes on the list?"],
             "guide_gaps": ["Tools were never discussed."],
         }
