@@ -189,3 +189,14 @@ async def test_the_xlsx_export_holds_answers_outcomes_and_respondents_as_text(re
     assert [p[0] for p in people[1:]] == ["R1", "R2", "R3"]
     assert people[3][4] == "matched from the interviewer's turns"
     assert people[1][5].endswith(f"/records/{records[0]}")
+
+
+def test_an_older_records_guide_is_read_as_its_questions_without_probes():
+    from control_plane.answers.alignment import guide_questions
+
+    guide = "1. How do you cook?\n   - Probe: how often?\nProbe: who shops?\n2. What is hard?\n"
+    assert guide_questions(guide) == ["How do you cook?", "What is hard?"]
+    assert guide_questions("Tell me about your week. What went well? What did not?") == [
+        "What went well?",
+        "What did not?",
+    ]
