@@ -143,6 +143,8 @@ class FakeOpenAI:
             "themes": ["lists", "meetings"],
             "open_questions": ["Who sets the priorities?"],
             "guide_gaps": [],
+            # A model that answers more than it was asked: counted parts are not its to write.
+            "overview": {"interviews": 999, "questions": 0, "answered": 0, "possible": 0},
         }
 
     @staticmethod

@@ -30,7 +30,7 @@ from control_plane.reports.generator import (
 )
 from control_plane.reports.schemas import ReportOut
 from control_plane.settings import Settings
-from control_plane.tables import Link, Record, Report, ReportStatus
+from control_plane.tables import Record, Report, ReportStatus
 from control_plane.timeutil import aware, utcnow
 
 log = logging.getLogger("control_plane.reports")
@@ -202,14 +202,14 @@ async def _build(row: dict[str, Any], generator: Generator | None) -> dict[str, 
     for i, respondent in enumerate(study.respondents):
         record_id = respondent.record_id
         frozen = (
-            await Link.select(Link.frozen_research_goals, Link.frozen_interview_guide)
-            .where(Link.id == (await Record.select(Record.link).where(Record.id == record_id).first())["link"])
+            await Record.select(Record.link.frozen_research_goals, Record.link.frozen_interview_guide)
+            .where(Record.id == record_id)
             .first()
         )
         turns = [{"seq": s, **t} for s, t in sorted(study.turns.get(record_id, {}).items())]
         summary = await generator.summarise(
-            frozen["frozen_research_goals"] or goals,
-            frozen["frozen_interview_guide"] or "",
+            frozen["link.frozen_research_goals"] or goals,
+            frozen["link.frozen_interview_guide"] or "",
             turns,
             study.questions.get(record_id, []),
         )
@@ -228,15 +228,17 @@ async def _build(row: dict[str, Any], generator: Generator | None) -> dict[str, 
         written["records"] = summaries
         if not written.get("open_questions"):
             written["open_questions"] = [q for s in summaries for q in s.get("open_questions") or []][:10]
-    written.pop("record", None)
-    written.pop("respondent", None)
     return {
         **content,
-        **{k: v for k, v in written.items() if v not in (None, "", [])},
+        **{k: written[k] for k in MODEL_PARTS if written.get(k) not in (None, "", [])},
         "guide_gaps": [*content["guide_gaps"], *(written.get("guide_gaps") or [])],
         "open_questions": written.get("open_questions") or content["open_questions"],
         "dropped_quotes": dropped,
     }
+
+
+# What a model's answer may add to a report; the counted parts (`from_answers`) are never the model's to change.
+MODEL_PARTS = ("summary", "findings", "themes", "contrasts", "quotes", "records")
 
 
 def _without_emails(summary: dict[str, Any]) -> dict[str, Any]:

@@ -107,6 +107,7 @@ async def test_a_single_report_has_its_parts_and_only_real_quotes(model_research
     assert [q["coverage"] for q in content["questions"]] == [{"answered": 1, "of": 1}, {"answered": 1, "of": 1}] + [
         {"answered": 0, "of": 1}
     ]
+    assert content["overview"]["interviews"] == 1  # counted, whatever the model says
     assert report["record_ids"] == [record_id] and report["prompt_version"] == "reports-v3"
     listed = (await model_researcher.get(f"/api/records/{record_id}/reports")).json()
     assert [x["id"] for x in listed] == [report["id"]]
