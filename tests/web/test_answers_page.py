@@ -132,3 +132,11 @@ def test_a_project_without_interviews_says_its_grid_is_empty(page, researcher: R
     page.goto(f"/projects/{project['id']}")
     expect(page.get_by_text("No answers yet.")).to_be_visible()
     expect(page.locator("#answers-grid")).to_be_hidden()
+
+
+def test_an_interview_that_cannot_be_aligned_to_the_guide_is_named_as_such(page, researcher: Researcher):
+    project = researcher.project(guide=GUIDE)
+    interview(researcher, project["id"], "dee@example.com", [("agent", "Hello!"), ("respondent", "Hi.")], None)
+    page.goto(f"/projects/{project['id']}")
+    expect(page.locator("#answers-not-aligned")).to_contain_text("1 older interview (marked †) could not be aligned")
+    expect(page.get_by_text("No guide question could be matched to these interviews.")).to_be_visible()
