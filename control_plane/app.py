@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from control_plane import leases, pages, webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.accounts.signin_limits import SignInLimits
+from control_plane.answers import controllers as answers
 from control_plane.auth import provide_principal
 from control_plane.body import StrictJson
 from control_plane.db import connection_pool
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProjectLinksController,
             LinkController,
             *records.routes,
+            *answers.routes,
             *reports.routes,
         ],
         dependencies={"principal": Provide(provide_principal)},

@@ -48,6 +48,10 @@ class Settings:
     # says whether interviewers can translate a guide into the link's language (the offline interviewer cannot).
     llm_base_url: str = ""
     llm_api_key: str = ""
+    # The model that writes reports: its own server and key (REPORT_LLM_*) when set, else the language model's.
+    # With neither, reports are built offline from the answers by question.
+    report_llm_base_url: str = ""
+    report_llm_api_key: str = ""
     report_model: str = "gpt-4o-mini"
     # Sign-in: failed attempts allowed per account and per client address within the window, then 429.
     signin_failures_per_account: int = 10
@@ -57,6 +61,10 @@ class Settings:
     @property
     def has_model(self) -> bool:
         return bool(self.llm_base_url or self.llm_api_key)
+
+    @property
+    def has_report_model(self) -> bool:
+        return bool(self.report_llm_base_url or self.report_llm_api_key)
 
     @property
     def is_development(self) -> bool:
@@ -115,12 +123,23 @@ def llm_settings(env: Mapping[str, str]) -> tuple[str, str]:
     return base_url, key
 
 
+def report_llm_settings(env: Mapping[str, str]) -> tuple[str, str]:
+    """The report model's server and key: `REPORT_LLM_BASE_URL` and `REPORT_LLM_API_KEY` when either is set (a
+    server without a key gets a placeholder), else the language model's (`llm_settings`)."""
+    base_url = (env.get("REPORT_LLM_BASE_URL") or "").strip()
+    key = (env.get("REPORT_LLM_API_KEY") or "").strip()
+    if not base_url and not key:
+        return llm_settings(env)
+    return base_url, key or "no-key"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     d = Settings()
     voices = tuple(v.strip() for v in env.get("VOICES", "").split(",") if v.strip()) or d.voices
     livekit_urls = tuple(u.strip().rstrip("/") for u in env.get("LIVEKIT_URL", "").split(",") if u.strip())
     llm_base_url, llm_api_key = llm_settings(env)
+    report_llm_base_url, report_llm_api_key = report_llm_settings(env)
     settings = Settings(
         app_env=env.get("APP_ENV") or d.app_env,
         database_url=env.get("DATABASE_URL") or d.database_url,
@@ -142,7 +161,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size, 0, 1000),
         llm_base_url=llm_base_url,
         llm_api_key=llm_api_key,
-        report_model=env.get("REPORT_MODEL") or env.get("LLM_MODEL") or d.report_model,
+        report_llm_base_url=report_llm_base_url,
+        report_llm_api_key=report_llm_api_key,
+        report_model=(
+            env.get("REPORT_LLM_MODEL")
+            or env.get("REPORT_MODEL")
+            or (env.get("LLM_MODEL") if not (env.get("REPORT_LLM_BASE_URL") or env.get("REPORT_LLM_API_KEY")) else "")
+            or d.report_model
+        ),
         signin_failures_per_account=_int(env, "SIGNIN_FAILURES_PER_ACCOUNT", d.signin_failures_per_account, 1, 10_000),
         signin_failures_per_address=_int(env, "SIGNIN_FAILURES_PER_ADDRESS", d.signin_failures_per_address, 1, 100_000),
         signin_window_seconds=_int(env, "SIGNIN_WINDOW_SECONDS", d.signin_window_seconds, 1, 86_400),

@@ -34,6 +34,7 @@ class FakeOpenAI:
         self.fail = False
         self.map_calls = 0
         self.combine_calls = 0
+        self.combine_prompt = ""
         self.interviewer = interviewer
         self.note = note
         self.interview_requests: list[InterviewRequest] = []
@@ -65,6 +66,7 @@ class FakeOpenAI:
             answer = self.summary(text)
         else:
             self.combine_calls += 1
+            self.combine_prompt = text
             answer = self.combined(text)
         return web.json_response(
             {
@@ -141,6 +143,8 @@ class FakeOpenAI:
             "themes": ["lists", "meetings"],
             "open_questions": ["Who sets the priorities?"],
             "guide_gaps": [],
+            # A model that answers more than it was asked: counted parts are not its to write.
+            "overview": {"interviews": 999, "questions": 0, "answered": 0, "possible": 0},
         }
 
     @staticmethod
@@ -153,5 +157,6 @@ class FakeOpenAI:
             "findings": [{"goal": "Understand how small teams plan their work.", "finding": "With lists."}],
             "contrasts": ["Some plan daily, some weekly."],
             "quotes": [*real[:2], {"record": summaries[0]["record"], "seq": 1, "text": "A quote nobody said"}],
+            "open_questions": ["Who decides what goes on the list?"],
             "guide_gaps": ["Tools were never discussed."],
         }

@@ -58,12 +58,12 @@ async def report(report_id: UUID, principal: Principal) -> ReportOut:
 
 
 @get("/api/reports/{report_id:uuid}/markdown", media_type="text/markdown", responses=documented(*RESEARCHER, NotFound))
-async def report_markdown(report_id: UUID, principal: Principal, request: Request) -> Response[str]:
+async def report_markdown(report_id: UUID, principal: Principal, request: Request, settings: Settings) -> Response[str]:
     """In the language of the `lang` cookie, else of the request's Accept-Language."""
     found = await services.get(principal.account_id, report_id)
     project = await projects.get(principal.account_id, found.project_id)
     return Response(
-        to_markdown(found, project.name, language_of(request)),
+        to_markdown(found, project.name, language_of(request), settings.public_base_url),
         media_type="text/markdown",
         headers={"Content-Disposition": f'attachment; filename="report-{report_id}.md"'},
     )

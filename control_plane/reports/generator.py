@@ -1,21 +1,20 @@
 """Turning transcripts into reports: summarise each record (map), then combine the summaries (reduce).
 
-Two generators share that shape: `OpenAIGenerator` asks OpenAI or any OpenAI-compatible server for JSON, and
-`ExtractiveGenerator`, the offline default, builds the same structure from the transcript itself with no model.
-Whatever produced it, every quote is checked against the turn it cites (`verify_quotes`): a quote that is not in that
-turn word for word is dropped and counted, never shown as if the respondent had said it.
+`OpenAIGenerator` asks OpenAI or any OpenAI-compatible server for JSON. Every quote it gives is checked against the
+turn it cites (`verify_quotes`): a quote that is not in that turn word for word is dropped and counted, never shown as
+if the respondent had said it. Without a model there is no generator: the report is the answers by question alone
+(`from_answers`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-PROMPT_VERSION = "reports-v2"
+PROMPT_VERSION = "reports-v3"
 HERE = Path(__file__).resolve().parent
 # A record's summary must fit a small model's context several times over; the transcript is cut past this.
 MAX_TRANSCRIPT_CHARS = 24_000
@@ -59,11 +58,6 @@ def transcript_text(turns: list[dict[str, Any]]) -> str:
     return text[:MAX_TRANSCRIPT_CHARS]
 
 
-def goals_of(research_goals: str) -> list[str]:
-    lines = [re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", line).strip() for line in research_goals.splitlines()]
-    return [line for line in lines if line] or [research_goals.strip()]
-
-
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
@@ -86,6 +80,9 @@ def verify_quotes(quotes: list[dict[str, Any]], turns_by_record: dict[str, dict[
     return kept, dropped
 
 
+OFFLINE = "offline-extractive"  # the report's `model` when no language model wrote any of it
+
+
 class Generator(Protocol):
     model: str
 
@@ -94,67 +91,6 @@ class Generator(Protocol):
     ) -> dict[str, Any]: ...
 
     async def combine(self, goals: str, summaries: list[dict[str, Any]]) -> dict[str, Any]: ...
-
-
-class ExtractiveGenerator:
-    """The offline default: no model, so it reports what the respondent said, chosen and grouped by plain rules."""
-
-    model = "offline-extractive"
-
-    async def summarise(
-        self, goals: str, guide: str, turns: list[dict[str, Any]], questions: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        answers = [t for t in turns if t["speaker"] == "respondent" and t["text"].strip()]
-        longest = sorted(answers, key=lambda t: len(t["text"]), reverse=True)[:3]
-        words = Counter(
-            w for t in answers for w in re.findall(r"[^\W\d_]{5,}", t["text"].casefold()) if w not in _STOPWORDS
-        )
-        themes = [w for w, _ in words.most_common(5)]
-        findings = []
-        for goal in goals_of(goals):
-            keys = set(re.findall(r"[^\W\d_]{5,}", goal.casefold()))
-            related = [t for t in answers if keys & set(re.findall(r"[^\W\d_]{5,}", t["text"].casefold()))]
-            source = related[0] if related else (longest[0] if longest else None)
-            findings.append(
-                {"goal": goal, "finding": f"The respondent said: “{source['text']}”" if source else "Not discussed."}
-            )
-        if questions:
-            gaps = [
-                f"{q['question']} ({OUTCOME_WORDS.get(q['outcome'], q['outcome'])})"
-                for q in questions
-                if q["outcome"] in ("skipped", "not_reached")
-            ]
-        else:
-            asked = [t["text"] for t in turns if t["speaker"] == "agent"]
-            gaps = [g for g in goals_of(guide) if g and not any(_norm(g)[:40] in _norm(a) for a in asked)]
-        return {
-            "summary": (
-                f"{len(answers)} answer{'s' if len(answers) != 1 else ''} over {len(turns)} turns. "
-                + (f"Most discussed: {', '.join(themes[:3])}." if themes else "The respondent said little.")
-            ),
-            "findings": findings,
-            "quotes": [{"seq": t["seq"], "text": t["text"], "why": "a long answer"} for t in longest],
-            "themes": themes,
-            "open_questions": [],
-            "guide_gaps": gaps,
-        }
-
-    async def combine(self, goals: str, summaries: list[dict[str, Any]]) -> dict[str, Any]:
-        counts = Counter(theme for s in summaries for theme in set(s.get("themes", [])))
-        return {
-            "summary": f"{len(summaries)} interviews. Themes are the words respondents used most, by how many raised them.",
-            "themes": [{"theme": t, "respondents": n, "description": ""} for t, n in counts.most_common(8)],
-            "findings": [
-                {
-                    "goal": g,
-                    "finding": " ".join(f["finding"] for s in summaries for f in s["findings"] if f["goal"] == g),
-                }
-                for g in goals_of(goals)
-            ],
-            "contrasts": [],
-            "quotes": [{**q, "record": s["record"]} for s in summaries for q in s.get("quotes", [])[:1]],
-            "guide_gaps": sorted({g for s in summaries for g in s.get("guide_gaps", [])}),
-        }
 
 
 class OpenAIGenerator:
@@ -200,10 +136,3 @@ class OpenAIGenerator:
         return await self._json(
             fill(prompt("combine_project"), goals=goals, summaries=json.dumps(summaries, ensure_ascii=False))
         )
-
-
-_STOPWORDS = set(
-    "about after again because before being could every first going little maybe other really should something "
-    "there these thing things think those through which while would yeah about очень потому которые когда чтобы "
-    "этого всегда можно более просто тоже".split()
-)

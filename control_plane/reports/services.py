@@ -1,8 +1,10 @@
 """Reports: created on demand, generated in the background, written once when done, scoped by account.
 
-A report is queued, then run by the `ReportRunner` of the control plane process: each record is summarised (map),
-the summaries of a project report are combined (reduce), every quote is checked against its turn, and the content is
-stored in one update together with the status `done`. A failure stores the reason and leaves no content; asking
+A report is queued, then run by the `ReportRunner` of the control plane process. Its backbone is the answers by
+question (`from_answers`: per guide question, coverage, outcome counts, the answers side by side, the most specific
+as quotes); without a language model that is the whole report. With one, each record is summarised (map), the
+summaries of a project report are combined (reduce), and every quote the model gives is checked against its turn and
+attributed to its respondent. The content is stored in one update together with the status `done`. A failure stores the reason and leaves no content; asking
 again makes a new report. Reports a stopped process left unfinished are run again at start-up.
 """
 
@@ -14,12 +16,13 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from control_plane.answers import services as answers
 from control_plane.errors import AppError, InvalidInput, NotFound
-from control_plane.interviews.services import questions_of, turns_of
 from control_plane.projects import services as projects
+from control_plane.reports.from_answers import attribution, from_answers
 from control_plane.reports.generator import (
+    OFFLINE,
     PROMPT_VERSION,
-    ExtractiveGenerator,
     GenerationFailed,
     Generator,
     OpenAIGenerator,
@@ -27,7 +30,7 @@ from control_plane.reports.generator import (
 )
 from control_plane.reports.schemas import ReportOut
 from control_plane.settings import Settings
-from control_plane.tables import Link, Record, Report, ReportStatus
+from control_plane.tables import Record, Report, ReportStatus
 from control_plane.timeutil import aware, utcnow
 
 log = logging.getLogger("control_plane.reports")
@@ -39,10 +42,15 @@ class NoRecords(AppError):
     detail = "There are no completed interviews to report on yet."
 
 
-def generator_for(settings: Settings) -> Generator:
-    if settings.has_model:
-        return OpenAIGenerator(settings.llm_api_key, settings.llm_base_url, settings.report_model)
-    return ExtractiveGenerator()
+def generator_for(settings: Settings) -> Generator | None:
+    """The report model (REPORT_LLM_*, else the language model's settings); None: reports from the answers alone."""
+    if settings.has_report_model:
+        return OpenAIGenerator(settings.report_llm_api_key, settings.report_llm_base_url, settings.report_model)
+    return None
+
+
+def model_name(settings: Settings) -> str:
+    return settings.report_model if settings.has_report_model else OFFLINE
 
 
 def serialise(row: dict[str, Any]) -> ReportOut:
@@ -78,7 +86,7 @@ async def create_single(account_id: UUID, record_id: UUID, settings: Settings) -
         record=record_id,
         kind="single",
         record_ids=json.dumps([str(record_id)]),
-        model=generator_for(settings).model,
+        model=model_name(settings),
         prompt_version=PROMPT_VERSION,
     )
     await report.save()
@@ -106,7 +114,7 @@ async def create_project(
         project=project_id,
         kind="project",
         record_ids=json.dumps([str(r) for r in chosen]),
-        model=generator_for(settings).model,
+        model=model_name(settings),
         prompt_version=PROMPT_VERSION,
     )
     await report.save()
@@ -144,7 +152,7 @@ async def _progress(report_id: UUID, percent: int) -> None:
     await Report.update({Report.progress: percent}).where(Report.id == report_id)
 
 
-async def generate(report_id: UUID, generator: Generator) -> None:
+async def generate(report_id: UUID, generator: Generator | None) -> None:
     """Run one report to its end: done with its content, or failed with a reason."""
     row = await Report.select().where(Report.id == report_id).first()
     await Report.update({Report.status: ReportStatus.running.value, Report.progress: 1, Report.error: ""}).where(
@@ -178,57 +186,71 @@ async def _finish(report_id: UUID, status: ReportStatus, *, content: dict | None
     ).where(Report.id == report_id)
 
 
-async def _build(row: dict[str, Any], generator: Generator) -> dict[str, Any]:
-    project = (
-        await Report.select(Report.project.research_goals, Report.project.interview_guide)
-        .where(Report.id == row["id"])
-        .first()
-    )
-    goals, guide = project["project.research_goals"], project["project.interview_guide"]
+async def _build(row: dict[str, Any], generator: Generator | None) -> dict[str, Any]:
     record_ids = [UUID(r) for r in json.loads(row["record_ids"])]
-    summaries, turns_by_record, questions_by_record, dropped = [], {}, {}, 0
-    for i, record_id in enumerate(record_ids):
-        link = await Record.select(Record.link).where(Record.id == record_id).first()
+    study = (await answers.study(row["account"], row["project"])).only(record_ids)
+    content = from_answers(study, answers.grid(study))
+    if generator is None:
+        return {**content, "dropped_quotes": 0}
+    project = await Report.select(Report.project.research_goals).where(Report.id == row["id"]).first()
+    goals = project["project.research_goals"]
+    turns_by_record = {
+        str(r): {seq: t["text"] for seq, t in turns.items() if t["speaker"] == "respondent"}
+        for r, turns in study.turns.items()
+    }
+    summaries, dropped = [], 0
+    for i, respondent in enumerate(study.respondents):
+        record_id = respondent.record_id
         frozen = (
-            await Link.select(Link.frozen_research_goals, Link.frozen_interview_guide)
-            .where(Link.id == link["link"])
+            await Record.select(Record.link.frozen_research_goals, Record.link.frozen_interview_guide)
+            .where(Record.id == record_id)
             .first()
         )
-        turns = await turns_of(link["link"])
-        questions = await questions_of(link["link"])
-        questions_by_record[str(record_id)] = questions
-        turns_by_record[str(record_id)] = {t["seq"]: t["text"] for t in turns if t["speaker"] == "respondent"}
+        turns = [{"seq": s, **t} for s, t in sorted(study.turns.get(record_id, {}).items())]
         summary = await generator.summarise(
-            frozen["frozen_research_goals"] or goals, frozen["frozen_interview_guide"] or guide, turns, questions
+            frozen["link.frozen_research_goals"] or goals,
+            frozen["link.frozen_interview_guide"] or "",
+            turns,
+            study.questions.get(record_id, []),
         )
         quotes = [{**q, "record": str(record_id)} for q in summary.get("quotes") or [] if isinstance(q, dict)]
-        summary["quotes"], lost = verify_quotes(quotes, turns_by_record)
+        summary["quotes"], lost = _attributed(study, *verify_quotes(quotes, turns_by_record))
         dropped += lost
-        summaries.append({**summary, "record": str(record_id)})
-        await _progress(row["id"], 5 + int(85 * (i + 1) / len(record_ids)))
-    coverage = guide_coverage(questions_by_record)
-    if row["kind"] == "single":
-        return {**summaries[0], "coverage": coverage, "dropped_quotes": dropped}
-    combined = await generator.combine(goals, summaries)
-    combined_quotes = [q for q in combined.get("quotes") or [] if isinstance(q, dict)]
-    combined["quotes"], lost = verify_quotes(combined_quotes, turns_by_record)
-    return {**combined, "coverage": coverage, "records": summaries, "dropped_quotes": dropped + lost}
+        summaries.append({**summary, "record": str(record_id), "respondent": respondent.label})
+        await _progress(row["id"], 5 + int(85 * (i + 1) / max(1, len(study.respondents))))
+    if row["kind"] == "single" or not summaries:
+        written = summaries[0] if summaries else {}
+    else:
+        written = await generator.combine(goals, [_without_emails(s) for s in summaries])
+        combined = [q for q in written.get("quotes") or [] if isinstance(q, dict)]
+        written["quotes"], lost = _attributed(study, *verify_quotes(combined, turns_by_record))
+        dropped += lost
+        written["records"] = summaries
+        if not written.get("open_questions"):
+            written["open_questions"] = [q for s in summaries for q in s.get("open_questions") or []][:10]
+    return {
+        **content,
+        **{k: written[k] for k in MODEL_PARTS if written.get(k) not in (None, "", [])},
+        "guide_gaps": [*content["guide_gaps"], *(written.get("guide_gaps") or [])],
+        "open_questions": written.get("open_questions") or content["open_questions"],
+        "dropped_quotes": dropped,
+    }
 
 
-def guide_coverage(questions_by_record: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Per guide question, how many interviews got each outcome, with the turns that answer it in each record;
-    counted from the stored outcomes, not by a model."""
-    by_question: dict[tuple[int, str], dict[str, Any]] = {}
-    for record_id, questions in questions_by_record.items():
-        for q in questions:
-            entry = by_question.setdefault(
-                (q["index"], q["question"]),
-                {"index": q["index"], "question": q["question"], "outcomes": {}, "answers": []},
-            )
-            entry["outcomes"][q["outcome"]] = entry["outcomes"].get(q["outcome"], 0) + 1
-            if q["answer_seqs"] and q["outcome"] not in ("skipped", "not_reached"):
-                entry["answers"].append({"record": record_id, "seqs": q["answer_seqs"]})
-    return [by_question[key] for key in sorted(by_question)]
+# What a model's answer may add to a report; the counted parts (`from_answers`) are never the model's to change.
+MODEL_PARTS = ("summary", "findings", "themes", "contrasts", "quotes", "records")
+
+
+def _without_emails(summary: dict[str, Any]) -> dict[str, Any]:
+    """What the model reads of a summary: respondents by label only."""
+    return {**summary, "quotes": [{k: v for k, v in q.items() if k != "email"} for q in summary.get("quotes") or []]}
+
+
+def _attributed(study: answers.Study, quotes: list[dict[str, Any]], lost: int) -> tuple[list[dict[str, Any]], int]:
+    """Each verified quote with the label and email of the respondent who said it."""
+    return [
+        {**q, **attribution(study, UUID(q["record"]))} for q in quotes if UUID(q["record"]) in study.by_record
+    ], lost
 
 
 class ReportRunner:

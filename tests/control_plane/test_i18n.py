@@ -83,7 +83,7 @@ async def test_the_markdown_export_speaks_the_researchers_language(researcher, s
 
     russian = await researcher.client.get(url, headers={**researcher.headers, "Accept-Language": "ru-RU,ru;q=0.9"})
     assert russian.text.startswith("# Отчёт по интервью: Planning study\n")
-    assert "## Резюме" in russian.text and "## Выводы по целям исследования" in russian.text
+    assert "## Резюме" in russian.text and "## Ответы по вопросам" in russian.text
     assert ", 1 запись._" in russian.text and ", реплика " in russian.text
     assert "Summary" not in russian.text
 

@@ -134,15 +134,15 @@ async def test_a_report_counts_what_each_guide_question_collected(researcher, cl
             break
         await asyncio.sleep(0.05)
     assert report["status"] == "done", report
-    coverage = report["content"]["coverage"]
-    assert [(q["index"], q["outcomes"]) for q in coverage] == [
+    questions = report["content"]["questions"]
+    assert [(q["index"], q["outcomes"]) for q in questions] == [
         (1, {"answered": 1}),
         (2, {"skipped": 1}),
         (3, {"not_reached": 1}),
     ]
-    assert coverage[0]["answers"] == [{"record": record_id, "seqs": [2]}]
-    gaps = " ".join(report["content"]["guide_gaps"])
-    assert QUESTIONS[1] in gaps and QUESTIONS[2] in gaps and QUESTIONS[0] not in gaps
+    assert [(a["record"], a["seqs"]) for a in questions[0]["answers"]] == [(record_id, [2])]
+    gaps = [g["question"] for g in report["content"]["guide_gaps"]]
+    assert gaps == [QUESTIONS[1], QUESTIONS[2]]
 
 
 async def test_links_in_another_language_than_the_guide_warn_when_no_model_can_translate(researcher, settings):

@@ -1,4 +1,5 @@
-"""Reports: generated in the background from records, map then combine, quotes checked against their turns."""
+"""Reports: built on the answers by question; with a model, each record is summarised and the summaries combined,
+every quote checked against its turn and attributed to its respondent; without one, nothing is inferred."""
 
 from __future__ import annotations
 
@@ -22,17 +23,25 @@ ANSWERS = [
 ]
 
 
-async def completed_record(researcher: Researcher, settings, project_id: str | None = None) -> str:
+async def completed_record(
+    researcher: Researcher,
+    settings,
+    project_id: str | None = None,
+    email: str = "r@example.com",
+    answers: list[str] = ANSWERS,
+) -> str:
+    """A completed interview whose interviewer asked the first two guide questions (no outcomes recorded: the
+    answers are matched from the turns)."""
     project_id = project_id or (await researcher.project())["id"]
     link = (await researcher.links(project_id))["links"][0]
     client = researcher.client
-    await client.post(f"/api/interview/{token_of(link)}/join", json={"email": "r@example.com"})
+    await client.post(f"/api/interview/{token_of(link)}/join", json={"email": email})
     auth = {"Authorization": f"Bearer {agent_key(settings, link['id'])}"}
     lines = [
         ("agent", "How do you plan your week?"),
-        ("respondent", ANSWERS[0]),
+        ("respondent", answers[0]),
         ("agent", "What gets in the way?"),
-        ("respondent", ANSWERS[1]),
+        ("respondent", answers[1]),
     ]
     start = utcnow()
     for seq, (speaker, text) in enumerate(lines, 1):
@@ -42,7 +51,7 @@ async def completed_record(researcher: Researcher, settings, project_id: str | N
             headers=auth,
             json={"speaker": speaker, "text": text, "started_at": t, "ended_at": t},
         )
-    await client.post(f"/api/interview/{token_of(link)}/leave", json={"email": "r@example.com"})
+    await client.post(f"/api/interview/{token_of(link)}/leave", json={"email": email})
     return (await researcher.get(f"/api/links/{link['id']}")).json()["record_id"]
 
 
@@ -66,7 +75,9 @@ async def fake_openai():
 @pytest.fixture
 async def model_researcher(settings, fake_openai, client):
     """A researcher on an app whose reports use the fake OpenAI-compatible server."""
-    live = replace(settings, llm_api_key="sk-test", llm_base_url=fake_openai.url, report_model="test-model")
+    live = replace(
+        settings, report_llm_api_key="sk-test", report_llm_base_url=fake_openai.url, report_model="test-model"
+    )
     async with AsyncTestClient(app=create_app(live)) as model_client:
         researcher = await new_researcher(model_client)
         yield researcher
@@ -80,12 +91,24 @@ async def test_a_single_report_has_its_parts_and_only_real_quotes(model_research
     report = await finished(model_researcher, r.json()["id"])
     assert report["status"] == "done" and report["progress"] == 100
     content = report["content"]
-    assert content["summary"] and content["findings"] and content["open_questions"]
+    assert content["summary"] and content["findings"] and content["open_questions"] == ["Who sets the priorities?"]
+    # The model's quotes that are in their turn, attributed to the respondent; the fabricated one is dropped.
     assert content["quotes"] == [
-        {"seq": 2, "text": "On Monday mornings I", "why": "how they plan", "record": record_id}
+        {
+            "seq": 2,
+            "text": "On Monday mornings I",
+            "why": "how they plan",
+            "record": record_id,
+            "respondent": "R1",
+            "email": "r@example.com",
+        }
     ]
     assert content["dropped_quotes"] == 1
-    assert report["record_ids"] == [record_id] and report["prompt_version"] == "reports-v2"
+    assert [q["coverage"] for q in content["questions"]] == [{"answered": 1, "of": 1}, {"answered": 1, "of": 1}] + [
+        {"answered": 0, "of": 1}
+    ]
+    assert content["overview"]["interviews"] == 1  # counted, whatever the model says
+    assert report["record_ids"] == [record_id] and report["prompt_version"] == "reports-v3"
     listed = (await model_researcher.get(f"/api/records/{record_id}/reports")).json()
     assert [x["id"] for x in listed] == [report["id"]]
     markdown = await model_researcher.get(f"/api/reports/{report['id']}/markdown")
@@ -104,8 +127,13 @@ async def test_a_project_report_maps_each_record_then_combines(model_researcher,
     content = report["content"]
     assert content["themes"][0]["respondents"] == 5
     assert content["contrasts"] and content["guide_gaps"]
-    assert len(content["quotes"]) == 2 and all(q["record"] in records for q in content["quotes"])
+    assert len(content["quotes"]) == 2
+    labels = {r: f"R{i}" for i, r in enumerate(records, 1)}
+    assert all(q["record"] in records and q["respondent"] == labels[q["record"]] for q in content["quotes"])
     assert content["dropped_quotes"] == 5 + 1  # one fabricated per record, one in the combination
+    assert content["open_questions"] == ["Who decides what goes on the list?"]
+    # The model read respondents by their labels, never their emails.
+    assert "r@example.com" not in fake_openai.combine_prompt
     chosen = await model_researcher.post(f"/api/projects/{project_id}/reports", {"record_ids": records[:2]})
     assert (await finished(model_researcher, chosen.json()["id"]))["record_ids"] == records[:2]
 
@@ -126,14 +154,42 @@ async def test_a_model_failure_is_reported_in_words_and_a_retry_succeeds(model_r
     assert len((await model_researcher.get(f"/api/records/{record_id}/reports")).json()) == 2
 
 
-async def test_the_offline_default_reports_and_cites_real_turns(researcher, settings):
-    record_id = await completed_record(researcher, settings)
-    report = await finished(researcher, (await researcher.post(f"/api/records/{record_id}/reports")).json()["id"])
+async def test_without_a_model_the_report_is_the_answers_by_question_and_infers_nothing(researcher, settings):
+    project_id = (await researcher.project())["id"]
+    first = await completed_record(researcher, settings, project_id)
+    second = await completed_record(
+        researcher,
+        settings,
+        project_id,
+        email="sam@example.com",
+        answers=["Mostly I don't.", "In 2023 we lost 3 weeks to a migration nobody had planned. Who owns planning?"],
+    )
+    r = await researcher.post(f"/api/projects/{project_id}/reports")
+    report = await finished(researcher, r.json()["id"])
     assert report["status"] == "done" and report["model"] == "offline-extractive"
     content = report["content"]
-    assert content["summary"] and content["findings"]
-    assert content["quotes"] and content["dropped_quotes"] == 0
-    assert {q["text"] for q in content["quotes"]} <= set(ANSWERS)
+    for inferred in ("themes", "findings", "contrasts", "summary"):
+        assert inferred not in content
+    assert content["overview"] == {"interviews": 2, "questions": 3, "answered": 4, "possible": 6}
+    way = content["questions"][1]
+    assert way["question"] == "What gets in the way?" and way["coverage"] == {"answered": 2, "of": 2}
+    # Every answer side by side, attributed; the most specific answer is quoted first, linked to its turn.
+    assert [(a["respondent"], a["email"], a["text"], a["seqs"]) for a in way["answers"]] == [
+        ("R1", "r@example.com", ANSWERS[1], [4]),
+        ("R2", "sam@example.com", "In 2023 we lost 3 weeks to a migration nobody had planned. Who owns planning?", [4]),
+    ]
+    assert [(q["respondent"], q["record"], q["seq"]) for q in way["quotes"]] == [("R2", second, 4), ("R1", first, 4)]
+    assert content["questions"][2]["outcomes"] == {"not_reached": 2}
+    assert content["guide_gaps"] == [{"index": 3, "question": "What would help?", "answered": 0, "of": 2}]
+    # Open questions: the ones respondents asked, word for word.
+    assert content["open_questions"] == [
+        {"record": second, "respondent": "R2", "email": "sam@example.com", "seq": 4, "text": "Who owns planning?"}
+    ]
+    assert content["dropped_quotes"] == 0 and "quotes" not in content  # quotes are per question
+    markdown = (await researcher.get(f"/api/reports/{report['id']}/markdown")).text
+    assert "## Answers by question" in markdown and "## Open questions" in markdown
+    assert f"[R2, turn 4 (sam@example.com)](http://127.0.0.1:8000/records/{second}#turn-4)" in markdown
+    assert "- **R1**: " + ANSWERS[1] in markdown
 
 
 async def test_reports_need_records_and_stay_private(researcher, other_researcher, settings):

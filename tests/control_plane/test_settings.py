@@ -54,3 +54,31 @@ def test_livekit_url_may_list_every_node_and_the_api_uses_the_first():
     assert s.livekit_url == "wss://lk1.example.com"
     assert s.livekit_http_url == "https://lk1.example.com"
     assert load_settings({"LIVEKIT_URL": "ws://one:7880"}).livekit_public_urls == ("ws://one:7880",)
+
+
+def test_reports_use_their_own_model_server_when_set_and_the_language_models_otherwise():
+    shared = load_settings({"LLM_BASE_URL": "http://llm:8080/v1", "LLM_API_KEY": "k", "LLM_MODEL": "qwen"})
+    assert (shared.report_llm_base_url, shared.report_llm_api_key, shared.report_model) == (
+        "http://llm:8080/v1",
+        "k",
+        "qwen",
+    )
+    own = load_settings(
+        {
+            "LLM_BASE_URL": "http://llm:8080/v1",
+            "LLM_MODEL": "qwen",
+            "REPORT_LLM_BASE_URL": "http://reports:8000/v1",
+            "REPORT_LLM_MODEL": "big",
+        }
+    )
+    assert (own.report_llm_base_url, own.report_llm_api_key, own.report_model) == (
+        "http://reports:8000/v1",
+        "no-key",
+        "big",
+    )
+    assert own.llm_base_url == "http://llm:8080/v1"  # the interviewers keep theirs
+    # A report server of its own does not inherit the interviewers' model name.
+    assert load_settings({"LLM_MODEL": "qwen", "REPORT_LLM_API_KEY": "sk"}).report_model == "gpt-4o-mini"
+    assert load_settings({"OPENAI_API_KEY": "sk", "REPORT_MODEL": "gpt-4o"}).has_report_model
+    offline = load_settings({})
+    assert not offline.has_report_model and not offline.has_model
