@@ -21,7 +21,7 @@ from control_plane.db import connection_pool
 from control_plane.dispatcher import LEASE_CHECK_SECONDS, Dispatcher
 from control_plane.errors import EXCEPTION_HANDLERS, tidy_openapi
 from control_plane.interviews import controllers as interviews
-from control_plane.links.controllers import LinkController, ProjectLinksController
+from control_plane.links.controllers import LinkController, ProjectLinksController, batch_csv
 from control_plane.links.lifecycle import sweep
 from control_plane.projects.controllers import ProjectController
 from control_plane.records import controllers as records
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProjectController,
             ProjectLinksController,
             LinkController,
+            batch_csv,
             *records.routes,
             *reports.routes,
         ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEV_LIVEKIT_API_KEY = "devkey"
@@ -53,6 +54,8 @@ class Settings:
     signin_failures_per_account: int = 10
     signin_failures_per_address: int = 50
     signin_window_seconds: int = 900
+    # Where researchers buy tokens (an operator's shop or order form, https); empty: the page says to ask the operator.
+    buy_tokens_url: str = ""
 
     @property
     def has_model(self) -> bool:
@@ -97,6 +100,11 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _is_https_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in url)
 
 
 def llm_settings(env: Mapping[str, str]) -> tuple[str, str]:
@@ -146,6 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signin_failures_per_account=_int(env, "SIGNIN_FAILURES_PER_ACCOUNT", d.signin_failures_per_account, 1, 10_000),
         signin_failures_per_address=_int(env, "SIGNIN_FAILURES_PER_ADDRESS", d.signin_failures_per_address, 1, 100_000),
         signin_window_seconds=_int(env, "SIGNIN_WINDOW_SECONDS", d.signin_window_seconds, 1, 86_400),
+        buy_tokens_url=(env.get("BUY_TOKENS_URL") or "").strip(),
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")
@@ -167,6 +176,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     for url in settings.livekit_public_urls:
         if not url.startswith(("ws://", "wss://", "http://", "https://")):
             raise SettingsError(f"LIVEKIT_URL must be ws://, wss://, http:// or https:// URLs, got {url!r}")
+    if settings.buy_tokens_url and not _is_https_url(settings.buy_tokens_url):
+        raise SettingsError(f"BUY_TOKENS_URL must be an https:// address, got {settings.buy_tokens_url!r}")
     if not settings.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
     return settings

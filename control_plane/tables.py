@@ -79,6 +79,8 @@ class Link(Table):
     id = UUID(primary_key=True)
     account = ForeignKey(references=Account, null=False, index=True)
     project = ForeignKey(references=Project, null=False, index=True)
+    # The links created together in one request share it (copied and exported together); null for older links.
+    batch = UUID(null=True, default=None, index=True)
     token = Varchar(length=64, unique=True, index=True)
     name = Varchar(length=200, default="")
     status = Varchar(length=16, choices=LinkStatus, default=LinkStatus.pending, index=True)

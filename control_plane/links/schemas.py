@@ -36,6 +36,7 @@ class LinkChanges(msgspec.Struct, forbid_unknown_fields=True):
 class LinkOut(msgspec.Struct):
     id: UUID
     project_id: UUID
+    batch_id: UUID | None  # the links created together share it; null for links made before batches were kept
     name: str
     url: str
     status: Literal["pending", "active", "completed", "expired", "cancelled"]

@@ -20,6 +20,7 @@ class RecordSummary(msgspec.Struct):
     duration_seconds: int
     completion_reason: str | None
     end_note: str | None  # why the interview ended, in the interviewer's words
+    charged_tokens: int
 
 
 class RecordOut(RecordSummary):

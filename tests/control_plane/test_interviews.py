@@ -111,6 +111,7 @@ async def test_leave_completes_and_charges_the_minutes_used(researcher, client):
         "reserved": 0,
         "spent": 4,
         "tokens_per_minute": 1,
+        "buy_tokens_url": None,
     }
     again = await client.post(f"/api/interview/{token}/leave", json={"email": "r@example.com"})
     assert again.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 import json
@@ -63,7 +64,7 @@ def test_a_completed_interview_becomes_a_readable_exportable_record(page, resear
 
     page.goto(f"/projects/{project['id']}")
     page.get_by_role("tab", name="Completed 1").click()
-    row = page.locator("#links-table tbody tr")
+    row = page.locator("#links-table tbody tr[data-link-id]")
     expect(row).to_have_count(1)
     expect(row.locator(".badge")).to_have_text("completed")
     expect(row.get_by_role("button", name="Rename")).to_have_count(0)
@@ -120,9 +121,46 @@ def test_dark_mode_pages(page, researcher: Researcher):
     researcher.links(project["id"], count=2)
     page.emulate_media(color_scheme="dark")
     page.goto(f"/projects/{project['id']}")
-    expect(page.locator("#links-table tbody tr")).to_have_count(2)
+    expect(page.locator("#links-table tbody tr[data-link-id]")).to_have_count(2)
     expect(page.locator("#records-table tbody tr")).to_have_count(1)
     screenshot(page, "project-dark")
     page.locator("#records-table a").click()
     expect(page.locator("#transcript li")).to_have_count(2)
     screenshot(page, "record-dark")
+
+
+def test_a_batch_is_copied_and_downloaded_whole_and_records_are_filtered(page, researcher: Researcher):
+    project = researcher.project()
+    batch = researcher.links(project["id"], count=3, name="=Wave")
+    complete_an_interview(researcher, project["id"])
+
+    page.goto(f"/projects/{project['id']}")
+    heading = page.locator("#links-table tr.batch-row")
+    expect(heading).to_have_count(1)
+    expect(heading).to_contain_text("Created together: 3 links")
+    heading.get_by_role("button", name="Copy all links").click()
+    expect(page.locator("#toast")).to_have_text("Copied 3 links, one per line.")
+    assert sorted(page.evaluate("navigator.clipboard.readText()").split("\n")) == sorted(x["url"] for x in batch)
+    with page.expect_download() as download:
+        heading.get_by_role("link", name="Download CSV").click()
+    rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+    assert sorted(row["url"] for row in rows) == sorted(x["url"] for x in batch)
+    assert all(row["name"].startswith("'=Wave") for row in rows)  # a spreadsheet reads it as text, not a formula
+
+    # The completed tab says when each interview ended, how long it took and what it cost.
+    page.get_by_role("tab", name="Completed 1").click()
+    expect(page.locator("#links-table thead")).to_contain_text("Tokens charged")
+    expect(page.locator("#links-table tbody tr[data-link-id] td").nth(4)).to_have_text("1")
+
+    records = page.locator("#records-table tbody tr")
+    expect(records).to_have_count(1)
+    filters = page.get_by_role("search", name="Filter records")
+    filters.get_by_label("Email contains").fill("nobody@")
+    expect(page.get_by_text("No records match these filters.")).to_be_visible()
+    filters.get_by_label("Email contains").fill("ANN@")
+    expect(records).to_have_count(1)
+    filters.get_by_label("Language").select_option("ru")
+    expect(records).to_have_count(0)
+    filters.get_by_role("button", name="Clear filters").click()
+    expect(records).to_have_count(1)
+    screenshot(page, "records-filters")
