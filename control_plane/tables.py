@@ -81,6 +81,8 @@ class Link(Table):
     project = ForeignKey(references=Project, null=False, index=True)
     # The links created together in one request share it (copied and exported together); null for older links.
     batch = UUID(null=True, default=None, index=True)
+    # A researcher's own test interview: charges nothing, and reports leave its record out unless asked for it.
+    is_test = Boolean(default=False)
     token = Varchar(length=64, unique=True, index=True)
     name = Varchar(length=200, default="")
     status = Varchar(length=16, choices=LinkStatus, default=LinkStatus.pending, index=True)
@@ -164,6 +166,7 @@ class Record(Table):
     started_at = Timestamptz()
     completed_at = Timestamptz()
     duration_seconds = Integer()
+    is_test = Boolean(default=False, index=True)  # the link's, kept here so every query that picks records sees it
     created_at = Timestamptz(default=TimestamptzNow())
 
 

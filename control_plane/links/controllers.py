@@ -20,7 +20,7 @@ from control_plane.errors import (
 )
 from control_plane.links import services
 from control_plane.links.export import links_csv
-from control_plane.links.schemas import CreatedLinks, LinkChanges, LinkOut, NewLinks
+from control_plane.links.schemas import CreatedLinks, LinkChanges, LinkOut, NewLinks, NewTestInterview
 from control_plane.settings import Settings
 
 
@@ -44,6 +44,25 @@ class ProjectLinksController(Controller):
             language=data.language,
             topics=[t.strip() for t in data.topics],
             name=data.name.strip() if data.name else None,
+        )
+
+    @post(
+        "/test",
+        status_code=201,
+        responses=documented(*RESEARCHER_WRITE, *BODY, NotFound, ContextMissing, UnknownVoice),
+    )
+    async def create_test(
+        self, project_id: UUID, principal: Principal, settings: Settings, data: NewTestInterview | None = None
+    ) -> LinkOut:
+        """A test interview for the researcher: free, marked as a test, left out of reports unless chosen."""
+        data = data or NewTestInterview()
+        return await services.create_test(
+            principal.account_id,
+            project_id,
+            settings,
+            duration_minutes=data.duration_minutes,
+            language=data.language,
+            voice=data.voice,
         )
 
     @get("/", responses=documented(*RESEARCHER, NotFound, InvalidInput))

@@ -125,7 +125,7 @@ async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime
             return False
         completed_at = min(now, aware(row["ends_at"]))
         minutes = minutes_used(row["started_at"], completed_at, row["duration_minutes"])
-        charge = minutes * settings.tokens_per_minute
+        charge = 0 if row["is_test"] else minutes * settings.tokens_per_minute  # a test interview is free
         if not await _move(
             link_id,
             S.active,
@@ -151,6 +151,7 @@ async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime
             started_at=row["started_at"],
             completed_at=completed_at,
             duration_seconds=int((completed_at - aware(row["started_at"])).total_seconds()),
+            is_test=row["is_test"],
         ).save()
     return True
 

@@ -42,6 +42,7 @@ def serialise(row: dict[str, Any], settings: Settings, record_id: UUID | None = 
         id=row["id"],
         project_id=row["project"],
         batch_id=row["batch"],
+        is_test=row["is_test"],
         name=row["name"],
         url=interview_url(settings, row["token"]),
         status=row["status"],
@@ -145,6 +146,42 @@ async def create_batch(
         reserved_tokens=total,
         warnings=warnings_for(project.interview_guide, language, settings),
     )
+
+
+# A test link is made to be opened at once; it expires after a day if it is not.
+TEST_LINK_VALIDITY = timedelta(days=1)
+
+
+async def create_test(
+    account_id: UUID, project_id: UUID, settings: Settings, *, duration_minutes: int, language: str, voice: str | None
+) -> LinkOut:
+    """A link for the researcher's own test interview: the same page, room and agent as a respondent's, with the
+    project's context as it is when the interview starts. It reserves and charges nothing, and its record is
+    marked as a test, which reports leave out unless it is chosen."""
+    project = await projects.get(account_id, project_id)
+    if not project.research_goals.strip() or not project.interview_guide.strip():
+        raise ContextMissing()
+    voice = voice or settings.voices[0]
+    if voice not in settings.voices:
+        raise UnknownVoice(f"voice: {voice!r} is not one of {', '.join(settings.voices)}")
+    now = utcnow()
+    link = Link(
+        account=account_id,
+        project=project_id,
+        is_test=True,
+        token=secrets.token_urlsafe(24),
+        status=S.pending.value,
+        duration_minutes=duration_minutes,
+        expires_at=now + TEST_LINK_VALIDITY,
+        voice=voice,
+        language=language,
+        topics="[]",
+        reserved_tokens=0,
+        created_at=now,
+    )
+    await link.save()
+    log.info("project %s: test interview %s created", project_id, link.id)
+    return serialise(await get_row(account_id, link.id), settings)
 
 
 async def get_row(account_id: UUID, link_id: UUID) -> dict[str, Any]:

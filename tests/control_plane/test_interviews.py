@@ -24,6 +24,7 @@ async def test_the_public_view_tells_nothing_of_the_project(researcher, client):
         "topics": ["work", "tools"],
         "ends_at": None,
         "interviewer": None,
+        "test": False,
     }
     assert r.headers["cache-control"] == "no-store"
 

@@ -24,6 +24,7 @@ const contextForm = document.getElementById("context-form");
 const contextStatus = document.getElementById("context-status");
 const createButton = document.getElementById("create-links");
 const createHint = document.getElementById("create-links-hint");
+const testButton = document.getElementById("test-interview");
 
 function contextReady() {
   return Boolean(saved.research_goals.trim() && saved.interview_guide.trim());
@@ -32,6 +33,7 @@ function contextReady() {
 function refreshCreateButton() {
   const ready = contextReady();
   createButton.disabled = !ready;
+  testButton.disabled = !ready;
   createHint.hidden = ready;
 }
 
@@ -65,6 +67,31 @@ contextForm.addEventListener("submit", async (event) => {
 
 window.addEventListener("beforeunload", (event) => {
   if (contextDirty()) event.preventDefault();
+});
+
+// ---- test interview -----------------------------------------------------------------------------------------------
+
+// The tab is opened on the click itself (a tab opened after an await is taken for a pop-up and blocked), then sent
+// to the test link once the server has made it.
+testButton.addEventListener("click", async () => {
+  const tab = window.open("", "_blank");
+  testButton.disabled = true;
+  try {
+    const link = await api("POST", `/api/projects/${projectId}/links/test`);
+    if (tab) {
+      tab.opener = null;
+      tab.location.href = link.url;
+      toast(t("project.test_interview_opened"));
+    } else {
+      toast(t("project.test_interview_blocked", { url: link.url }));
+    }
+    refreshAll();
+  } catch (error) {
+    if (tab) tab.close();
+    toast(error.detail);
+  } finally {
+    refreshCreateButton();
+  }
 });
 
 // ---- links ------------------------------------------------------------------------------------------------------
@@ -186,13 +213,17 @@ function linkRows(links, tab) {
   return rows;
 }
 
+function testBadge() {
+  return el("span", { class: "badge badge-test", title: t("records.test_label") }, t("records.test"));
+}
+
 function linkRow(link, tab) {
   const details = [t("time.minutes_short", { minutes: link.duration_minutes }), LANGUAGES[link.language] || link.language, link.voice];
   if (link.respondent_email) details.push(link.respondent_email);
   return el(
     "tr",
     { dataset: { linkId: link.id, status: link.status } },
-    el("td", {}, el("div", { class: "link-name" }, linkLabel(link)), el("div", { class: "muted small" }, details.join(" · "))),
+    el("td", {}, el("div", { class: "link-name" }, linkLabel(link), link.is_test ? [" ", testBadge()] : null), el("div", { class: "muted small" }, details.join(" · "))),
     el("td", {}, badge(link.status)),
     ...columnsOf(tab).map(([label, value]) => el("td", { "data-label": label }, value(link))),
     el("td", {}, rowActions(link)),
@@ -470,7 +501,7 @@ async function loadRecords() {
         el(
           "tr",
           {},
-          el("td", {}, el("a", { href: `/records/${record.id}` }, record.respondent_email || t("records.respondent"))),
+          el("td", {}, el("a", { href: `/records/${record.id}` }, record.respondent_email || t("records.respondent")), record.is_test ? [" ", testBadge()] : null),
           el("td", { "data-label": t("records.col_link") }, record.link_name || el("span", { class: "muted" }, "—")),
           el("td", { "data-label": t("records.col_completed") }, when(record.completed_at)),
           el("td", { "data-label": t("records.col_duration") }, formatDuration(record.duration_seconds)),
