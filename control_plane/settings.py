@@ -56,6 +56,13 @@ class Settings:
     signin_window_seconds: int = 900
     # Where researchers buy tokens (an operator's shop or order form, https); empty: the page says to ask the operator.
     buy_tokens_url: str = ""
+    # Project webhooks: whether this process sends them (every replica may), whether http://127.0.0.1 / localhost
+    # endpoints are allowed (tests, local development; otherwise https only), the first retry's delay (doubling
+    # each time) and the attempts before a delivery is given up as failed.
+    deliver_webhooks: bool = True
+    webhook_allow_local: bool = False
+    webhook_retry_seconds: int = 30
+    webhook_max_attempts: int = 8
 
     @property
     def has_model(self) -> bool:
@@ -155,6 +162,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signin_failures_per_address=_int(env, "SIGNIN_FAILURES_PER_ADDRESS", d.signin_failures_per_address, 1, 100_000),
         signin_window_seconds=_int(env, "SIGNIN_WINDOW_SECONDS", d.signin_window_seconds, 1, 86_400),
         buy_tokens_url=(env.get("BUY_TOKENS_URL") or "").strip(),
+        deliver_webhooks=_bool(env, "DELIVER_WEBHOOKS", d.deliver_webhooks),
+        webhook_allow_local=_bool(env, "WEBHOOK_ALLOW_LOCAL", d.webhook_allow_local),
+        webhook_retry_seconds=_int(env, "WEBHOOK_RETRY_SECONDS", d.webhook_retry_seconds, 0, 86_400),
+        webhook_max_attempts=_int(env, "WEBHOOK_MAX_ATTEMPTS", d.webhook_max_attempts, 1, 50),
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")
