@@ -12,7 +12,7 @@ from control_plane.records import filters, services
 from control_plane.records.schemas import RecordOut, RecordSummary
 
 
-def _query(description: str, name: str | None = None, **schema: str) -> Parameter:
+def _query(description: str, name: str | None = None, **schema: object) -> Parameter:
     return Parameter(query=name, description=description, schema_extra=schema or None)
 
 
@@ -24,7 +24,7 @@ async def project_records(
     project_id: UUID,
     principal: Principal,
     link: Annotated[str | None, _query("Only the record of this link (its id).", format="uuid")] = None,
-    language: Annotated[str | None, _query("Only records in this language: auto, en or ru.")] = None,
+    language: Annotated[str | None, _query("Only records in this language.", enum=["auto", "en", "ru"])] = None,
     start: Annotated[
         str | None, _query("Completed on or after this day (YYYY-MM-DD, UTC).", "from", format="date")
     ] = None,

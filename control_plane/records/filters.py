@@ -52,16 +52,17 @@ def parse(
             check_value(raw, name)
         except InvalidInput as exc:
             raise InvalidFilter(exc.detail) from None
+    # A parameter that is given must be valid, even empty (`?to=` is not a day); only `email` may be empty (any).
     link_id = None
-    if link:
+    if link is not None:
         try:
             link_id = UUID(link)
         except ValueError:
             raise InvalidFilter(f"link: a link id (UUID) is expected, got {link[:40]!r}") from None
-    if language and language not in LANGUAGES:
+    if language is not None and language not in LANGUAGES:
         raise InvalidFilter(f"language: one of {', '.join(LANGUAGES)} is expected, got {language[:40]!r}")
-    first = _day("from", start) if start else None
-    last = _day("to", end) if end else None
+    first = _day("from", start) if start is not None else None
+    last = _day("to", end) if end is not None else None
     if first and last and first > last:
         raise InvalidFilter("from: the first day comes after the last (to)")
     email = (email or "").strip().casefold() or None
@@ -69,7 +70,7 @@ def parse(
         raise InvalidFilter(f"email: at most {MAX_EMAIL_QUERY} characters")
     return RecordFilter(
         link=link_id,
-        language=language or None,
+        language=language,
         completed_from=datetime.combine(first, time(), UTC) if first else None,
         completed_before=datetime.combine(last + timedelta(days=1), time(), UTC) if last else None,
         email=email,

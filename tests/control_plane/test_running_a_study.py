@@ -103,6 +103,9 @@ async def test_records_are_filtered_by_link_language_day_and_email(researcher, c
         {"from": "2026-05-02", "to": "2026-05-01"},
         {"email": "x" * 300},
         {"email": "a\x00b"},
+        {"to": ""},
+        {"link": ""},
+        {"language": ""},
     ],
 )
 async def test_a_bad_records_filter_answers_400_and_names_it(researcher, query):

@@ -164,3 +164,19 @@ def test_a_batch_is_copied_and_downloaded_whole_and_records_are_filtered(page, r
     filters.get_by_role("button", name="Clear filters").click()
     expect(records).to_have_count(1)
     screenshot(page, "records-filters")
+
+
+def test_a_test_interview_is_labelled_as_a_test_in_the_records_and_on_its_record(page, researcher: Researcher):
+    project = researcher.project()
+    status, link = researcher.api("POST", f"/api/projects/{project['id']}/links/test")
+    assert status == 201, link
+    request = page.request
+    token = link["url"].rsplit("/", 1)[1]
+    assert request.post(f"/api/interview/{token}/join", data={"email": researcher.email}).status == 200
+    assert request.post(f"/api/interview/{token}/leave", data={"email": researcher.email}).status == 200
+    page.goto(f"/projects/{project['id']}")
+    row = page.locator("#records-table tbody tr")
+    expect(row.locator(".badge-test")).to_have_text("Test")
+    row.get_by_role("link", name=researcher.email).click()
+    expect(page.locator("#test-record")).to_be_visible()
+    expect(page.locator("#test-record")).to_contain_text("charged nothing, left out of reports")
