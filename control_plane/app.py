@@ -21,8 +21,10 @@ from control_plane.body import StrictJson
 from control_plane.db import connection_pool
 from control_plane.dispatcher import LEASE_CHECK_SECONDS, Dispatcher
 from control_plane.errors import EXCEPTION_HANDLERS, tidy_openapi
+from control_plane.hooks import controllers as hooks
+from control_plane.hooks.sender import SEND_INTERVAL_SECONDS, Sender
 from control_plane.interviews import controllers as interviews
-from control_plane.links.controllers import LinkController, ProjectLinksController
+from control_plane.links.controllers import LinkController, ProjectLinksController, batch_csv
 from control_plane.links.lifecycle import sweep
 from control_plane.projects.controllers import ProjectController
 from control_plane.records import controllers as records
@@ -67,9 +69,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProjectController,
             ProjectLinksController,
             LinkController,
+            batch_csv,
             *records.routes,
             *answers.routes,
             *reports.routes,
+            *hooks.routes,
         ],
         dependencies={"principal": Provide(provide_principal)},
     )
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         dispatcher = app.state.dispatcher = Dispatcher(settings)
         runner = app.state.reports = ReportRunner(settings)
+        sender = Sender(settings)
         loop = asyncio.get_running_loop()
         async with connection_pool(settings.db_pool_size):
             jobs = [
@@ -85,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 loop.create_task(every(settings.reconcile_interval_seconds, dispatcher.reconcile, "re-dispatched")),
                 loop.create_task(every(LEASE_CHECK_SECONDS, dispatcher.check_leases, None)),
             ]
+            if settings.deliver_webhooks:
+                jobs.append(loop.create_task(every(SEND_INTERVAL_SECONDS, sender.run_once, None)))
             await runner.resume_unfinished()
             try:
                 yield
@@ -94,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     job.cancel()
                 await asyncio.gather(*jobs, return_exceptions=True)
                 await dispatcher.close()
+                await sender.close()
 
     route_handlers: list = [
         healthz,

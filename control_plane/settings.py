@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEV_LIVEKIT_API_KEY = "devkey"
@@ -57,6 +58,15 @@ class Settings:
     signin_failures_per_account: int = 10
     signin_failures_per_address: int = 50
     signin_window_seconds: int = 900
+    # Where researchers buy tokens (an operator's shop or order form, https); empty: the page says to ask the operator.
+    buy_tokens_url: str = ""
+    # Project webhooks: whether this process sends them (every replica may), whether http://127.0.0.1 / localhost
+    # endpoints are allowed (tests, local development; otherwise https only), the first retry's delay (doubling
+    # each time) and the attempts before a delivery is given up as failed.
+    deliver_webhooks: bool = True
+    webhook_allow_local: bool = False
+    webhook_retry_seconds: int = 30
+    webhook_max_attempts: int = 8
 
     @property
     def has_model(self) -> bool:
@@ -105,6 +115,11 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _is_https_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in url)
 
 
 def llm_settings(env: Mapping[str, str]) -> tuple[str, str]:
@@ -172,6 +187,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signin_failures_per_account=_int(env, "SIGNIN_FAILURES_PER_ACCOUNT", d.signin_failures_per_account, 1, 10_000),
         signin_failures_per_address=_int(env, "SIGNIN_FAILURES_PER_ADDRESS", d.signin_failures_per_address, 1, 100_000),
         signin_window_seconds=_int(env, "SIGNIN_WINDOW_SECONDS", d.signin_window_seconds, 1, 86_400),
+        buy_tokens_url=(env.get("BUY_TOKENS_URL") or "").strip(),
+        deliver_webhooks=_bool(env, "DELIVER_WEBHOOKS", d.deliver_webhooks),
+        webhook_allow_local=_bool(env, "WEBHOOK_ALLOW_LOCAL", d.webhook_allow_local),
+        webhook_retry_seconds=_int(env, "WEBHOOK_RETRY_SECONDS", d.webhook_retry_seconds, 0, 86_400),
+        webhook_max_attempts=_int(env, "WEBHOOK_MAX_ATTEMPTS", d.webhook_max_attempts, 1, 50),
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")
@@ -193,6 +213,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     for url in settings.livekit_public_urls:
         if not url.startswith(("ws://", "wss://", "http://", "https://")):
             raise SettingsError(f"LIVEKIT_URL must be ws://, wss://, http:// or https:// URLs, got {url!r}")
+    if settings.buy_tokens_url and not _is_https_url(settings.buy_tokens_url):
+        raise SettingsError(f"BUY_TOKENS_URL must be an https:// address, got {settings.buy_tokens_url!r}")
     if not settings.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
     return settings

@@ -79,6 +79,10 @@ class Link(Table):
     id = UUID(primary_key=True)
     account = ForeignKey(references=Account, null=False, index=True)
     project = ForeignKey(references=Project, null=False, index=True)
+    # The links created together in one request share it (copied and exported together); null for older links.
+    batch = UUID(null=True, default=None, index=True)
+    # A researcher's own test interview: charges nothing, and reports leave its record out unless asked for it.
+    is_test = Boolean(default=False)
     token = Varchar(length=64, unique=True, index=True)
     name = Varchar(length=200, default="")
     status = Varchar(length=16, choices=LinkStatus, default=LinkStatus.pending, index=True)
@@ -162,6 +166,7 @@ class Record(Table):
     started_at = Timestamptz()
     completed_at = Timestamptz()
     duration_seconds = Integer()
+    is_test = Boolean(default=False, index=True)  # the link's, kept here so every query that picks records sees it
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -198,3 +203,40 @@ class Report(Table):
     content = Text(null=True, default=None)  # JSON, set with status done
     created_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
+
+
+class HookEndpoint(Table):
+    """An HTTPS address a project sends its events to, each POST signed with the endpoint's own secret."""
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(references=Account, null=False, index=True)
+    project = ForeignKey(references=Project, null=False, index=True)
+    url = Varchar(length=2000)
+    secret = Varchar(length=80)  # shown to the researcher once, when the endpoint is added
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"  # waiting for its next attempt
+    delivered = "delivered"  # the endpoint answered 2xx
+    failed = "failed"  # every attempt failed
+
+
+class HookDelivery(Table):
+    """The outbox: one event for one endpoint, written in the transaction that made the event happen, then sent by
+    whichever control-plane replica claims it (`lease_until`), retried with backoff until delivered or failed."""
+
+    id = UUID(primary_key=True)  # also the event's id, sent as Webhook-Id (receivers deduplicate on it)
+    endpoint = ForeignKey(references=HookEndpoint, null=False, index=True)
+    project = UUID(index=True)
+    event = Varchar(length=40)
+    body = Text()  # the JSON sent, fixed when the event happened
+    status = Varchar(length=16, choices=DeliveryStatus, default=DeliveryStatus.pending, index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    lease_until = Timestamptz(null=True, default=None)
+    leased_by = Varchar(length=64, null=True, default=None)
+    last_status_code = Integer(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    delivered_at = Timestamptz(null=True, default=None)

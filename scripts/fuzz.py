@@ -7,7 +7,7 @@ Starts `python -m control_plane serve` on a fresh database (a temporary SQLite f
 given, whose schema is emptied first: give it one of its own), creates what the operations need to reach past
 "not found" (a researcher and their API key, a project with its context, a pending link for the respondent's
 endpoints, a started interview with a turn, its guide questions, a worker's lease and its agent key, a completed
-record with its question outcomes and a report), then runs schemathesis with `scripts/fuzz.toml` (seeded and
+record with its question outcomes, a report and a webhook endpoint), then runs schemathesis with `scripts/fuzz.toml` (seeded and
 deterministic). Prints the number of requests, the 5xx count and the time, and exits non-zero on any failed check.
 The server's log is printed when something failed.
 """
@@ -83,6 +83,8 @@ def seed(base: str) -> dict[str, str]:
         assert len(ok(http.post("/api/agent/heartbeat", json={"interviews": held}))["renewed"]) == 2
         ok(http.post(f"/api/interview/{token(done)}/leave", json=respondent))
         record = ok(http.get(f"/api/links/{done['id']}", headers=auth))["record_id"]
+        hook = {"url": "https://hooks.invalid/fuzz"}  # never answers: its deliveries are retried, then failed
+        endpoint = ok(http.post(f"/api/projects/{project['id']}/webhooks", json=hook, headers=auth))
         report = ok(http.post(f"/api/records/{record}/reports", headers=auth))
         deadline = time.monotonic() + 60
         while ok(http.get(f"/api/reports/{report['id']}", headers=auth))["status"] not in ("done", "failed"):
@@ -92,6 +94,8 @@ def seed(base: str) -> dict[str, str]:
         "FUZZ_RESEARCHER_KEY": signup["api_key"],
         "FUZZ_PROJECT_ID": project["id"],
         "FUZZ_LINK_ID": pending["id"],
+        "FUZZ_BATCH_ID": pending["batch_id"],
+        "FUZZ_ENDPOINT_ID": endpoint["id"],
         "FUZZ_RECORD_ID": record,
         "FUZZ_REPORT_ID": report["id"],
         "FUZZ_TOKEN": token(pending),

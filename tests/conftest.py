@@ -14,6 +14,8 @@ _tmp = Path(tempfile.mkdtemp(prefix="interviewer-tests-"))
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.sqlite3'}"
 os.environ.setdefault("PICCOLO_CONF", "control_plane.piccolo_conf")
 os.environ.setdefault("DISPATCH_AGENTS", "false")
+# The control plane's own webhook loop stays off; the webhook tests drive senders themselves.
+os.environ.setdefault("DELIVER_WEBHOOKS", "false")
 # The in-process app and the tests' own queries run on different event loops; a pool belongs to one of them.
 os.environ.setdefault("DB_POOL_SIZE", "0")
 

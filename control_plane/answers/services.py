@@ -23,12 +23,11 @@ from control_plane.timeutil import aware
 ANSWERED = ("answered", "probed", "clarified")
 
 
-def analysed(account_id: UUID, project_id: UUID):
-    """The records the grid and the reports analyse: the project's completed interviews, oldest first.
-
-    The one place that says which records count: test interviews are to be left out here, by one more condition
-    (`& (Record.is_test == False)`) once records carry that flag."""
-    return (Record.project == project_id) & (Record.account == account_id)
+def analysed(account_id: UUID, project_id: UUID, tests: bool = False):
+    """The records the grid and the reports analyse: the project's completed interviews, without the researcher's
+    test interviews unless `tests` (a report on records chosen by id may include them)."""
+    where = (Record.project == project_id) & (Record.account == account_id)
+    return where if tests else where & (Record.is_test == False)  # noqa: E712 - a SQL condition
 
 
 @dataclass
@@ -63,8 +62,9 @@ class Study:
         ).strip()
 
 
-async def study(account_id: UUID, project_id: UUID) -> Study:
-    """Raises NotFound for another account's project."""
+async def study(account_id: UUID, project_id: UUID, tests: bool = False) -> Study:
+    """Raises NotFound for another account's project. Respondents are R1, R2, … in completion order; test
+    interviews, when asked for, are T1, T2, … so that the respondents' labels are the same with or without them."""
     await projects.get(account_id, project_id)
     rows = (
         await Record.select(
@@ -74,8 +74,9 @@ async def study(account_id: UUID, project_id: UUID) -> Study:
             Record.link.frozen_interview_guide,
             Record.respondent_email,
             Record.completed_at,
+            Record.is_test,
         )
-        .where(analysed(account_id, project_id))
+        .where(analysed(account_id, project_id, tests))
         .order_by(Record.completed_at, Record.id)
     )
     links = [r["link"] for r in rows]
@@ -106,7 +107,9 @@ async def study(account_id: UUID, project_id: UUID) -> Study:
                 }
             )
     respondents, questions, by_seq = [], {}, {}
-    for n, row in enumerate(rows, start=1):
+    counted = {False: 0, True: 0}
+    for row in rows:
+        counted[row["is_test"]] += 1
         record_turns = turns.get(row["link"], {})
         if stored.get(row["link"]):
             found, alignment = stored[row["link"]], "recorded"
@@ -116,7 +119,7 @@ async def study(account_id: UUID, project_id: UUID) -> Study:
             alignment = "from_turns" if found else "not_aligned"
         respondents.append(
             Respondent(
-                label=f"R{n}",
+                label=f"{'T' if row['is_test'] else 'R'}{counted[row['is_test']]}",
                 record_id=row["id"],
                 email=row["respondent_email"],
                 link_name=row["link.name"],

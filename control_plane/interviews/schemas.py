@@ -43,6 +43,7 @@ class PublicInterview(msgspec.Struct):
     # "reconnecting" (its worker died; another is on its way) or "busy" (no worker is free yet; the control plane
     # keeps trying). The page says so in words while no interviewer is in the room. None before the first join.
     interviewer: Literal["connecting", "present", "reconnecting", "busy"] | None
+    test: bool = False  # the researcher's own test interview (the page says so)
 
 
 class RoomAccess(msgspec.Struct):

@@ -72,6 +72,7 @@ async def public_view(token: str, settings: Settings) -> PublicInterview:
         topics=json.loads(row["topics"]),
         ends_at=aware(row["ends_at"]),
         interviewer=INTERVIEWER.get(row["agent_state"], "connecting") if active else None,
+        test=row["is_test"],
     )
 
 

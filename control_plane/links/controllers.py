@@ -3,7 +3,7 @@
 from typing import Literal
 from uuid import UUID
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, get, patch, post
 
 from control_plane.accounts.services import Principal
 from control_plane.errors import (
@@ -19,7 +19,8 @@ from control_plane.errors import (
     documented,
 )
 from control_plane.links import services
-from control_plane.links.schemas import CreatedLinks, LinkChanges, LinkOut, NewLinks
+from control_plane.links.export import links_csv
+from control_plane.links.schemas import CreatedLinks, LinkChanges, LinkOut, NewLinks, NewTestInterview
 from control_plane.settings import Settings
 
 
@@ -43,6 +44,25 @@ class ProjectLinksController(Controller):
             language=data.language,
             topics=[t.strip() for t in data.topics],
             name=data.name.strip() if data.name else None,
+        )
+
+    @post(
+        "/test",
+        status_code=201,
+        responses=documented(*RESEARCHER_WRITE, *BODY, NotFound, ContextMissing, UnknownVoice),
+    )
+    async def create_test(
+        self, project_id: UUID, principal: Principal, settings: Settings, data: NewTestInterview | None = None
+    ) -> LinkOut:
+        """A test interview for the researcher: free, marked as a test, left out of reports unless chosen."""
+        data = data or NewTestInterview()
+        return await services.create_test(
+            principal.account_id,
+            project_id,
+            settings,
+            duration_minutes=data.duration_minutes,
+            language=data.language,
+            voice=data.voice,
         )
 
     @get("/", responses=documented(*RESEARCHER, NotFound, InvalidInput))
@@ -70,3 +90,14 @@ class LinkController(Controller):
     @post("/cancel", status_code=200, responses=documented(*RESEARCHER_WRITE, NotFound, InvalidStatus))
     async def cancel(self, link_id: UUID, principal: Principal, settings: Settings) -> LinkOut:
         return await services.cancel(principal.account_id, link_id, settings)
+
+
+@get("/api/batches/{batch_id:uuid}/links.csv", media_type="text/csv", responses=documented(*RESEARCHER, NotFound))
+async def batch_csv(batch_id: UUID, principal: Principal, settings: Settings) -> Response[str]:
+    """The links created together in one request, as CSV (one row per link, its address in `url`)."""
+    rows = await services.batch_rows(principal.account_id, batch_id, settings)
+    return Response(
+        links_csv(rows, settings),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="links-{batch_id}.csv"'},
+    )

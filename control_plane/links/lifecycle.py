@@ -1,7 +1,8 @@
 """A link's life: the only table of allowed status transitions, the only code that moves a link, and its clock.
 
 Each transition is one conditional UPDATE (`WHERE status = <from>`) inside a transaction together with its token
-movement (and, at completion, the record and the guide questions it settles), so a double click, a retry or two
+movement (and, at completion, the record and the guide questions it settles; and the event for the project's
+webhooks, written to their outbox), so a double click, a retry or two
 concurrent requests move a link at most once, and nothing is half-written. The clock has two rules, written once in `clock()`: a pending link expires at `expires_at`, and an
 active interview nobody closed is completed by the server `INTERVIEW_GRACE_SECONDS` after `ends_at`. `refresh`
 applies them to one link as it is read; `sweep` finds every link they are due for.
@@ -20,9 +21,10 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from control_plane.db import engine, transaction
 from control_plane.errors import InvalidStatus
+from control_plane.hooks import services as hooks
 from control_plane.settings import Settings
 from control_plane.tables import UNRESOLVED, GuideQuestion, Link, LinkStatus, QuestionOutcome, Record
-from control_plane.timeutil import aware, utcnow
+from control_plane.timeutil import aware, iso, utcnow
 from control_plane.wallet import services as wallet
 
 log = logging.getLogger("control_plane.links")
@@ -96,6 +98,17 @@ async def expire(row: dict[str, Any]) -> bool:
         if not await _move(row["id"], S.pending, S.expired):
             return False
         await _settle(row, 0, "link expired")
+        if not row["is_test"]:
+            await hooks.enqueue(
+                row["project"],
+                "link.expired",
+                {
+                    "link_id": str(row["id"]),
+                    "project_id": str(row["project"]),
+                    "name": row["name"],
+                    "expires_at": iso(row["expires_at"]),
+                },
+            )
     return True
 
 
@@ -125,7 +138,7 @@ async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime
             return False
         completed_at = min(now, aware(row["ends_at"]))
         minutes = minutes_used(row["started_at"], completed_at, row["duration_minutes"])
-        charge = minutes * settings.tokens_per_minute
+        charge = 0 if row["is_test"] else minutes * settings.tokens_per_minute  # a test interview is free
         if not await _move(
             link_id,
             S.active,
@@ -142,7 +155,7 @@ async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime
         await GuideQuestion.update({GuideQuestion.outcome: QuestionOutcome.not_reached.value}).where(
             (GuideQuestion.link == link_id) & GuideQuestion.outcome.is_in(_UNRESOLVED)
         )
-        await Record(
+        record = Record(
             account=row["account"],
             project=row["project"],
             link=row["id"],
@@ -151,8 +164,37 @@ async def complete(link_id: UUID, reason: str, settings: Settings, now: datetime
             started_at=row["started_at"],
             completed_at=completed_at,
             duration_seconds=int((completed_at - aware(row["started_at"])).total_seconds()),
-        ).save()
+            is_test=row["is_test"],
+        )
+        await record.save()
+        if not row["is_test"]:  # a researcher's test interview tells no other system
+            await hooks.enqueue(row["project"], "interview.completed", await _completed_event(record, reason))
     return True
+
+
+async def _completed_event(record: Record, reason: str) -> dict[str, Any]:
+    """What `interview.completed` says: the record's id and summary, and how far the guide got."""
+    outcomes = [
+        q["outcome"] for q in await GuideQuestion.select(GuideQuestion.outcome).where(GuideQuestion.link == record.link)
+    ]
+    answered = (QuestionOutcome.answered, QuestionOutcome.probed, QuestionOutcome.clarified)
+    return {
+        "record_id": str(record.id),
+        "link_id": str(record.link),
+        "project_id": str(record.project),
+        "language": record.language,
+        "started_at": iso(record.started_at),
+        "completed_at": iso(record.completed_at),
+        "duration_seconds": record.duration_seconds,
+        "completion_reason": reason,
+        "questions": {
+            "total": len(outcomes),
+            "answered": sum(o in answered for o in outcomes),
+            "outcomes": {o: outcomes.count(o) for o in sorted(set(outcomes))},
+        }
+        if outcomes
+        else None,
+    }
 
 
 def clock(settings: Settings, now: datetime) -> dict[LinkStatus, tuple[Column, datetime]]:

@@ -23,6 +23,14 @@ class NewLinks(msgspec.Struct, forbid_unknown_fields=True):
     name: LinkName | None = None
 
 
+class NewTestInterview(msgspec.Struct, forbid_unknown_fields=True):
+    """A test interview with the project's current context; every field has a default."""
+
+    duration_minutes: Annotated[int, msgspec.Meta(ge=1, le=60)] = 5
+    language: Literal["auto", "ru", "en"] = "auto"
+    voice: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | None = None  # the first voice when unset
+
+
 class LinkChanges(msgspec.Struct, forbid_unknown_fields=True):
     name: LinkName | msgspec.UnsetType = msgspec.UNSET
     research_goals: ContextText | None | msgspec.UnsetType = msgspec.UNSET
@@ -36,6 +44,8 @@ class LinkChanges(msgspec.Struct, forbid_unknown_fields=True):
 class LinkOut(msgspec.Struct):
     id: UUID
     project_id: UUID
+    batch_id: UUID | None  # the links created together share it; null for links made before batches were kept
+    is_test: bool  # the researcher's own test interview: free, and left out of reports unless chosen
     name: str
     url: str
     status: Literal["pending", "active", "completed", "expired", "cancelled"]

@@ -11,7 +11,7 @@ import logging
 import secrets
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from control_plane.db import transaction
 from control_plane.errors import ContextMissing, InvalidStatus, NotFound, UnknownVoice
@@ -41,6 +41,8 @@ def serialise(row: dict[str, Any], settings: Settings, record_id: UUID | None = 
     return LinkOut(
         id=row["id"],
         project_id=row["project"],
+        batch_id=row["batch"],
+        is_test=row["is_test"],
         name=row["name"],
         url=interview_url(settings, row["token"]),
         status=row["status"],
@@ -115,10 +117,12 @@ async def create_batch(
     per_link = duration_minutes * settings.tokens_per_minute
     total = count * per_link
     now = utcnow()
+    batch = uuid4()
     rows = [
         Link(
             account=account_id,
             project=project_id,
+            batch=batch,
             token=secrets.token_urlsafe(24),
             name=(f"{name} {i + 1}" if count > 1 else name) if name else "",
             status=S.pending.value,
@@ -142,6 +146,42 @@ async def create_batch(
         reserved_tokens=total,
         warnings=warnings_for(project.interview_guide, language, settings),
     )
+
+
+# A test link is made to be opened at once; it expires after a day if it is not.
+TEST_LINK_VALIDITY = timedelta(days=1)
+
+
+async def create_test(
+    account_id: UUID, project_id: UUID, settings: Settings, *, duration_minutes: int, language: str, voice: str | None
+) -> LinkOut:
+    """A link for the researcher's own test interview: the same page, room and agent as a respondent's, with the
+    project's context as it is when the interview starts. It reserves and charges nothing, and its record is
+    marked as a test, which reports leave out unless it is chosen."""
+    project = await projects.get(account_id, project_id)
+    if not project.research_goals.strip() or not project.interview_guide.strip():
+        raise ContextMissing()
+    voice = voice or settings.voices[0]
+    if voice not in settings.voices:
+        raise UnknownVoice(f"voice: {voice!r} is not one of {', '.join(settings.voices)}")
+    now = utcnow()
+    link = Link(
+        account=account_id,
+        project=project_id,
+        is_test=True,
+        token=secrets.token_urlsafe(24),
+        status=S.pending.value,
+        duration_minutes=duration_minutes,
+        expires_at=now + TEST_LINK_VALIDITY,
+        voice=voice,
+        language=language,
+        topics="[]",
+        reserved_tokens=0,
+        created_at=now,
+    )
+    await link.save()
+    log.info("project %s: test interview %s created", project_id, link.id)
+    return serialise(await get_row(account_id, link.id), settings)
 
 
 async def get_row(account_id: UUID, link_id: UUID) -> dict[str, Any]:
@@ -178,6 +218,21 @@ async def list_for_project(account_id: UUID, project_id: UUID, tab: str, setting
     )
     records = await _record_ids([r["id"] for r in rows])
     return [serialise(r, settings, records.get(r["id"])) for r in rows]
+
+
+async def batch_rows(account_id: UUID, batch_id: UUID, settings: Settings) -> list[dict[str, Any]]:
+    """The links created together in one request, in the order they were made (their names' numbers)."""
+    await lifecycle.sweep(settings, account_id=account_id)
+    rows = await Link.select().where((Link.batch == batch_id) & (Link.account == account_id))
+    if not rows:
+        raise NotFound("No such batch of links.")
+    return sorted(rows, key=lambda r: (_number(r["name"]), str(r["id"])))
+
+
+def _number(name: str) -> int:
+    """The number a batch gives each named link ("Wave 3" is 3); 0 for an unnamed one."""
+    last = name.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() and len(last) <= 4 else 0
 
 
 async def edit(account_id: UUID, link_id: UUID, settings: Settings, changes: dict[str, Any]) -> LinkOut:

@@ -79,7 +79,14 @@ async def project_page(request: Request, project_id: UUID, settings: Settings) -
         project = await projects.get(request.state.principal.account_id, project_id)
     except NotFound:
         return not_found(request, "project")
-    return page(request, "project.html", nav="projects", project=project, voices=settings.voices)
+    return page(
+        request,
+        "project.html",
+        nav="projects",
+        project=project,
+        voices=settings.voices,
+        buy_tokens_url=settings.buy_tokens_url,
+    )
 
 
 @get("/records/{record_id:uuid}")
@@ -90,8 +97,8 @@ async def record_page(request: Request, record_id: UUID) -> Template:
 
 
 @get("/wallet", sync_to_thread=False)
-def wallet_page(request: Request) -> Template:
-    return page(request, "wallet.html", nav="wallet")
+def wallet_page(request: Request, settings: Settings) -> Template:
+    return page(request, "wallet.html", nav="wallet", buy_tokens_url=settings.buy_tokens_url)
 
 
 signed_in_pages = Router(

@@ -18,8 +18,10 @@ class RecordSummary(msgspec.Struct):
     started_at: datetime
     completed_at: datetime
     duration_seconds: int
+    is_test: bool  # the researcher's own test interview: reports leave it out unless it is chosen
     completion_reason: str | None
     end_note: str | None  # why the interview ended, in the interviewer's words
+    charged_tokens: int
 
 
 class RecordOut(RecordSummary):

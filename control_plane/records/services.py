@@ -10,6 +10,7 @@ from control_plane.errors import NotFound
 from control_plane.interviews.schemas import GuideQuestionOut, TranscriptTurn
 from control_plane.interviews.services import questions_of, turns_of
 from control_plane.projects import services as projects
+from control_plane.records.filters import RecordFilter
 from control_plane.records.schemas import RecordOut, RecordSummary
 from control_plane.tables import Record
 from control_plane.timeutil import aware
@@ -24,8 +25,10 @@ FIELDS = (
     Record.started_at,
     Record.completed_at,
     Record.duration_seconds,
+    Record.is_test,
     Record.link.completion_reason,
     Record.link.end_note,
+    Record.link.charged_tokens,
 )
 
 
@@ -40,19 +43,28 @@ def _fields(row: dict[str, Any]) -> dict[str, Any]:
         "started_at": aware(row["started_at"]),
         "completed_at": aware(row["completed_at"]),
         "duration_seconds": row["duration_seconds"],
+        "is_test": row["is_test"],
         "completion_reason": row["link.completion_reason"],
         "end_note": row["link.end_note"],
+        "charged_tokens": row["link.charged_tokens"],
     }
 
 
-async def list_for_project(account_id: UUID, project_id: UUID) -> list[RecordSummary]:
+async def list_for_project(account_id: UUID, project_id: UUID, only: RecordFilter | None = None) -> list[RecordSummary]:
+    """The project's records, newest first, narrowed by `only` (link, language, days completed, part of the email)."""
+    only = only or RecordFilter()
     await projects.get(account_id, project_id)
-    rows = (
-        await Record.select(*FIELDS)
-        .where((Record.project == project_id) & (Record.account == account_id))
-        .order_by(Record.completed_at, ascending=False)
-    )
-    return [RecordSummary(**_fields(r)) for r in rows]
+    where = (Record.project == project_id) & (Record.account == account_id)
+    if only.link:
+        where &= Record.link == only.link
+    if only.language:
+        where &= Record.language == only.language
+    if only.completed_from:
+        where &= Record.completed_at >= only.completed_from
+    if only.completed_before:
+        where &= Record.completed_at < only.completed_before
+    rows = await Record.select(*FIELDS).where(where).order_by(Record.completed_at, ascending=False)
+    return [RecordSummary(**_fields(r)) for r in rows if only.matches_email(r["respondent_email"])]
 
 
 async def owned(account_id: UUID, record_id: UUID) -> bool:

@@ -97,9 +97,13 @@ async def create_project(
     account_id: UUID, project_id: UUID, record_ids: list[UUID] | None, settings: Settings
 ) -> ReportOut:
     await projects.get(account_id, project_id)
-    rows = await Record.select(Record.id).where((Record.project == project_id) & (Record.account == account_id))
+    rows = await Record.select(Record.id, Record.is_test).where(
+        (Record.project == project_id) & (Record.account == account_id)
+    )
     available = {r["id"] for r in rows}
-    chosen = list(dict.fromkeys(record_ids)) if record_ids is not None else sorted(available, key=str)
+    # By default a report covers the respondents' interviews: test interviews only when chosen by id.
+    real = sorted((r["id"] for r in rows if not r["is_test"]), key=str)
+    chosen = list(dict.fromkeys(record_ids)) if record_ids is not None else real
     unknown = [r for r in chosen if r not in available]
     if unknown:
         # Ids of records this account does not have look exactly like ids that do not exist: 404, unnamed.
@@ -188,7 +192,7 @@ async def _finish(report_id: UUID, status: ReportStatus, *, content: dict | None
 
 async def _build(row: dict[str, Any], generator: Generator | None) -> dict[str, Any]:
     record_ids = [UUID(r) for r in json.loads(row["record_ids"])]
-    study = (await answers.study(row["account"], row["project"])).only(record_ids)
+    study = (await answers.study(row["account"], row["project"], tests=True)).only(record_ids)
     content = from_answers(study, answers.grid(study))
     if generator is None:
         return {**content, "dropped_quotes": 0}

@@ -16,7 +16,11 @@ class WalletController(Controller):
     @get("/", responses=documented(*RESEARCHER))
     async def balance(self, principal: Principal, settings: Settings) -> Wallet:
         balance = await services.balance(principal.account_id)
-        return Wallet(**msgspec.structs.asdict(balance), tokens_per_minute=settings.tokens_per_minute)
+        return Wallet(
+            **msgspec.structs.asdict(balance),
+            tokens_per_minute=settings.tokens_per_minute,
+            buy_tokens_url=settings.buy_tokens_url or None,
+        )
 
     @get("/ledger", responses=documented(*RESEARCHER))
     async def ledger(self, principal: Principal) -> list[LedgerLine]:

@@ -18,6 +18,7 @@ class Balance(msgspec.Struct):
 
 class Wallet(Balance):
     tokens_per_minute: int
+    buy_tokens_url: str | None  # where to buy tokens, when the operator has set one up (BUY_TOKENS_URL)
 
 
 class LedgerLine(msgspec.Struct):

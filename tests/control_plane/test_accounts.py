@@ -14,6 +14,7 @@ async def test_signup_grants_the_starter_tokens(researcher):
         "reserved": 0,
         "spent": 0,
         "tokens_per_minute": 1,
+        "buy_tokens_url": None,
     }
     ledger = (await researcher.get("/api/wallet/ledger")).json()
     assert [(e["kind"], e["amount"]) for e in ledger] == [("grant", 600)]

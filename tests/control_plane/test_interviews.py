@@ -24,6 +24,7 @@ async def test_the_public_view_tells_nothing_of_the_project(researcher, client):
         "topics": ["work", "tools"],
         "ends_at": None,
         "interviewer": None,
+        "test": False,
     }
     assert r.headers["cache-control"] == "no-store"
 
@@ -111,6 +112,7 @@ async def test_leave_completes_and_charges_the_minutes_used(researcher, client):
         "reserved": 0,
         "spent": 4,
         "tokens_per_minute": 1,
+        "buy_tokens_url": None,
     }
     again = await client.post(f"/api/interview/{token}/leave", json={"email": "r@example.com"})
     assert again.status_code == 200

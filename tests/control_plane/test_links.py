@@ -33,6 +33,7 @@ async def test_creating_links_reserves_count_times_duration(researcher):
         "reserved": 45,
         "spent": 0,
         "tokens_per_minute": 1,
+        "buy_tokens_url": None,
     }
     link = body["links"][0]
     assert link["status"] == "pending"
@@ -116,6 +117,7 @@ async def test_cancel_releases_the_whole_reservation(researcher):
         "reserved": 0,
         "spent": 0,
         "tokens_per_minute": 1,
+        "buy_tokens_url": None,
     }
     again = await researcher.post(f"/api/links/{link['id']}/cancel")
     assert again.status_code == 409

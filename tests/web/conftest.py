@@ -57,6 +57,10 @@ def server() -> Iterator[Server]:
         "TOKENS_PER_MINUTE": "1",
         "ALLOW_SIGNUP": "true",
         "DISPATCH_AGENTS": "false",
+        # Webhooks go to a receiver the test runs on this machine, and a failed one is retried after a second.
+        "DELIVER_WEBHOOKS": "true",
+        "WEBHOOK_ALLOW_LOCAL": "true",
+        "WEBHOOK_RETRY_SECONDS": "1",
         # No language model: reports are extractive, and links in another language than the guide warn.
         "LLM_BASE_URL": "",
         "LLM_API_KEY": "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 import json
@@ -63,7 +64,7 @@ def test_a_completed_interview_becomes_a_readable_exportable_record(page, resear
 
     page.goto(f"/projects/{project['id']}")
     page.get_by_role("tab", name="Completed 1").click()
-    row = page.locator("#links-table tbody tr")
+    row = page.locator("#links-table tbody tr[data-link-id]")
     expect(row).to_have_count(1)
     expect(row.locator(".badge")).to_have_text("completed")
     expect(row.get_by_role("button", name="Rename")).to_have_count(0)
@@ -120,9 +121,62 @@ def test_dark_mode_pages(page, researcher: Researcher):
     researcher.links(project["id"], count=2)
     page.emulate_media(color_scheme="dark")
     page.goto(f"/projects/{project['id']}")
-    expect(page.locator("#links-table tbody tr")).to_have_count(2)
+    expect(page.locator("#links-table tbody tr[data-link-id]")).to_have_count(2)
     expect(page.locator("#records-table tbody tr")).to_have_count(1)
     screenshot(page, "project-dark")
     page.locator("#records-table a").click()
     expect(page.locator("#transcript li")).to_have_count(2)
     screenshot(page, "record-dark")
+
+
+def test_a_batch_is_copied_and_downloaded_whole_and_records_are_filtered(page, researcher: Researcher):
+    project = researcher.project()
+    batch = researcher.links(project["id"], count=3, name="=Wave")
+    complete_an_interview(researcher, project["id"])
+
+    page.goto(f"/projects/{project['id']}")
+    heading = page.locator("#links-table tr.batch-row")
+    expect(heading).to_have_count(1)
+    expect(heading).to_contain_text("Created together: 3 links")
+    heading.get_by_role("button", name="Copy all links").click()
+    expect(page.locator("#toast")).to_have_text("Copied 3 links, one per line.")
+    assert sorted(page.evaluate("navigator.clipboard.readText()").split("\n")) == sorted(x["url"] for x in batch)
+    with page.expect_download() as download:
+        heading.get_by_role("link", name="Download CSV").click()
+    rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+    assert sorted(row["url"] for row in rows) == sorted(x["url"] for x in batch)
+    assert all(row["name"].startswith("'=Wave") for row in rows)  # a spreadsheet reads it as text, not a formula
+
+    # The completed tab says when each interview ended, how long it took and what it cost.
+    page.get_by_role("tab", name="Completed 1").click()
+    expect(page.locator("#links-table thead")).to_contain_text("Tokens charged")
+    expect(page.locator("#links-table tbody tr[data-link-id] td").nth(4)).to_have_text("1")
+
+    records = page.locator("#records-table tbody tr")
+    expect(records).to_have_count(1)
+    filters = page.get_by_role("search", name="Filter records")
+    filters.get_by_label("Email contains").fill("nobody@")
+    expect(page.get_by_text("No records match these filters.")).to_be_visible()
+    filters.get_by_label("Email contains").fill("ANN@")
+    expect(records).to_have_count(1)
+    filters.get_by_label("Language").select_option("ru")
+    expect(records).to_have_count(0)
+    filters.get_by_role("button", name="Clear filters").click()
+    expect(records).to_have_count(1)
+    screenshot(page, "records-filters")
+
+
+def test_a_test_interview_is_labelled_as_a_test_in_the_records_and_on_its_record(page, researcher: Researcher):
+    project = researcher.project()
+    status, link = researcher.api("POST", f"/api/projects/{project['id']}/links/test")
+    assert status == 201, link
+    request = page.request
+    token = link["url"].rsplit("/", 1)[1]
+    assert request.post(f"/api/interview/{token}/join", data={"email": researcher.email}).status == 200
+    assert request.post(f"/api/interview/{token}/leave", data={"email": researcher.email}).status == 200
+    page.goto(f"/projects/{project['id']}")
+    row = page.locator("#records-table tbody tr")
+    expect(row.locator(".badge-test")).to_have_text("Test")
+    row.get_by_role("link", name=researcher.email).click()
+    expect(page.locator("#test-record")).to_be_visible()
+    expect(page.locator("#test-record")).to_contain_text("charged nothing, left out of reports")

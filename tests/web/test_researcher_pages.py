@@ -100,7 +100,7 @@ def test_researcher_creates_links_and_manages_them(page, researcher: Researcher)
         f"3 links created; 30 tokens reserved; balance now {STARTER_TOKENS - 30}."
     )
 
-    rows = page.locator("#links-table tbody tr")
+    rows = page.locator("#links-table tbody tr[data-link-id]")
     expect(rows).to_have_count(3)
     expect(page.locator("#links-table .badge-pending")).to_have_count(3)
     expect(page.get_by_role("tab", name="Active 3")).to_have_attribute("aria-selected", "true")
@@ -112,9 +112,9 @@ def test_researcher_creates_links_and_manages_them(page, researcher: Researcher)
     rename = page.get_by_role("dialog", name="Rename link")
     rename.get_by_label("Name").fill("Pilot respondent")
     rename.get_by_role("button", name="Save").click()
-    expect(page.locator("#links-table tbody tr").filter(has_text="Pilot respondent")).to_have_count(1)
+    expect(page.locator("#links-table tbody tr[data-link-id]").filter(has_text="Pilot respondent")).to_have_count(1)
 
-    renamed = page.locator("#links-table tbody tr").filter(has_text="Pilot respondent")
+    renamed = page.locator("#links-table tbody tr[data-link-id]").filter(has_text="Pilot respondent")
     renamed.get_by_role("button", name="Copy link").click()
     expect(page.locator("#toast")).to_contain_text("Copied the link for Pilot respondent.")
     copied = page.evaluate("navigator.clipboard.readText()")
@@ -174,7 +174,7 @@ def test_too_few_tokens_shows_buy_tokens_and_creates_nothing(page, researcher: R
     dialog = page.get_by_role("dialog", name="Create Interview Links")
     dialog.get_by_label("Number of links").fill("100")
     dialog.get_by_label("Duration (minutes)").fill("60")
-    # Numbers are written the locale's way: thousands grouped in English, the command keeps the bare figure.
+    # Numbers are written the locale's way: thousands grouped in English.
     expect(dialog.locator("#reservation-total")).to_have_text("6,000 tokens")
     expect(dialog.locator("#reservation-after")).to_have_text(f"{STARTER_TOKENS - 6000:,} tokens")
     expect(dialog.get_by_role("button", name="Create Links")).to_be_hidden()
@@ -182,7 +182,10 @@ def test_too_few_tokens_shows_buy_tokens_and_creates_nothing(page, researcher: R
     panel = dialog.locator("#buy-tokens")
     expect(panel).to_be_visible()
     expect(panel).to_contain_text(f"These links need 6,000 tokens; your balance has {STARTER_TOKENS} available.")
-    expect(panel).to_contain_text(f"python -m control_plane grant-tokens {researcher.email} {6000 - STARTER_TOKENS}")
+    # No purchase page is configured here: the panel says in words whom to ask, and for how many.
+    expect(panel).to_contain_text("Tokens are added by the operator of this server")
+    expect(panel).to_contain_text(f"{researcher.email}: at least {6000 - STARTER_TOKENS:,} more are needed")
+    expect(panel).not_to_contain_text("python -m")
     screenshot(page, "buy-tokens", full_page=False)
 
     # The balance changes while the modal is open: the server's 402 brings up Buy Tokens as well.

@@ -121,6 +121,7 @@ async function load() {
   $("topics-list").hidden = topics.length === 0;
   $("topics-none").hidden = topics.length !== 0;
   $("duration-text").textContent = t("duration_text", { minutes: info.duration_minutes });
+  $("test-notice").hidden = !info.test;
   if (info.status === "active" && info.ends_at) startCountdown(new Date(info.ends_at));
   transcript.restore();
   showOnboarding();

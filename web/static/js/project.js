@@ -1,6 +1,6 @@
 // A project: its research context, the AI Interviewer's links in three tabs, the create modal, and its records.
 import { api } from "./api.js";
-import { t } from "./i18n.js";
+import { formatNumber, t } from "./i18n.js";
 import { badge, copyText, el, formatDuration, LANGUAGES, setState, showError, toast, when, wireDialogCloseButtons } from "./ui.js";
 
 const main = document.getElementById("main");
@@ -24,6 +24,7 @@ const contextForm = document.getElementById("context-form");
 const contextStatus = document.getElementById("context-status");
 const createButton = document.getElementById("create-links");
 const createHint = document.getElementById("create-links-hint");
+const testButton = document.getElementById("test-interview");
 
 function contextReady() {
   return Boolean(saved.research_goals.trim() && saved.interview_guide.trim());
@@ -32,6 +33,7 @@ function contextReady() {
 function refreshCreateButton() {
   const ready = contextReady();
   createButton.disabled = !ready;
+  testButton.disabled = !ready;
   createHint.hidden = ready;
 }
 
@@ -65,6 +67,31 @@ contextForm.addEventListener("submit", async (event) => {
 
 window.addEventListener("beforeunload", (event) => {
   if (contextDirty()) event.preventDefault();
+});
+
+// ---- test interview -----------------------------------------------------------------------------------------------
+
+// The tab is opened on the click itself (a tab opened after an await is taken for a pop-up and blocked), then sent
+// to the test link once the server has made it.
+testButton.addEventListener("click", async () => {
+  const tab = window.open("", "_blank");
+  testButton.disabled = true;
+  try {
+    const link = await api("POST", `/api/projects/${projectId}/links/test`);
+    if (tab) {
+      tab.opener = null;
+      tab.location.href = link.url;
+      toast(t("project.test_interview_opened"));
+    } else {
+      toast(t("project.test_interview_blocked", { url: link.url }));
+    }
+    refreshAll();
+  } catch (error) {
+    if (tab) tab.close();
+    toast(error.detail);
+  } finally {
+    refreshCreateButton();
+  }
 });
 
 // ---- links ------------------------------------------------------------------------------------------------------
@@ -127,17 +154,78 @@ function rowActions(link) {
   return el("div", { class: "row-actions" }, actions);
 }
 
-function linkRow(link) {
+// The completed tab shows how each interview went; the others, where each link stands.
+const COLUMNS = {
+  completed: [
+    [t("links.col_completed"), (link) => when(link.completed_at)],
+    [t("links.col_duration"), (link) => formatDuration(link.started_at && link.completed_at ? (new Date(link.completed_at) - new Date(link.started_at)) / 1000 : null)],
+    [t("links.col_tokens"), (link) => formatNumber(link.charged_tokens)],
+  ],
+  other: [
+    [t("links.col_created"), (link) => when(link.created_at)],
+    [t("links.col_expires"), (link) => when(link.expires_at)],
+    [t("links.col_started"), (link) => when(link.started_at)],
+  ],
+};
+const columnsOf = (tab) => COLUMNS[tab] || COLUMNS.other;
+
+function setColumnHeads(tab) {
+  columnsOf(tab).forEach(([label], i) => {
+    linksTable.querySelector(`th[data-col="${i + 3}"]`).textContent = label;
+  });
+}
+
+function batchRow(batchId, links) {
+  const urls = links.map((link) => link.url);
+  return el(
+    "tr",
+    { class: "batch-row", dataset: { batchId } },
+    el(
+      "td",
+      { colspan: "6" },
+      el("span", { class: "muted small" }, t("links.batch", { count: links.length })),
+      " ",
+      actionButton(t("links.copy_batch"), async () => {
+        toast((await copyText(urls.join("\n"))) ? t("links.batch_copied", { count: urls.length }) : t("links.copy_failed"));
+      }),
+      " ",
+      el("a", { class: "btn btn-small", href: `/api/batches/${batchId}/links.csv`, download: `links-${batchId}.csv` }, t("links.download_csv")),
+    ),
+  );
+}
+
+// Rows in order, with a heading row above each batch of several links: copy them all, or download them as CSV.
+function linkRows(links, tab) {
+  const batches = new Map();
+  for (const link of links) {
+    if (link.batch_id) batches.set(link.batch_id, [...(batches.get(link.batch_id) || []), link]);
+  }
+  const rows = [];
+  const headed = new Set();
+  for (const link of links) {
+    const batch = link.batch_id && batches.get(link.batch_id);
+    if (batch && batch.length > 1 && !headed.has(link.batch_id)) {
+      headed.add(link.batch_id);
+      rows.push(batchRow(link.batch_id, batch));
+    }
+    rows.push(linkRow(link, tab));
+  }
+  return rows;
+}
+
+function testBadge() {
+  return el("span", { class: "badge badge-test", title: t("records.test_label") }, t("records.test"));
+}
+
+function linkRow(link, tab) {
   const details = [t("time.minutes_short", { minutes: link.duration_minutes }), LANGUAGES[link.language] || link.language, link.voice];
   if (link.respondent_email) details.push(link.respondent_email);
   return el(
     "tr",
     { dataset: { linkId: link.id, status: link.status } },
-    el("td", {}, el("div", { class: "link-name" }, linkLabel(link)), el("div", { class: "muted small" }, details.join(" · "))),
+    el("td", {}, el("div", { class: "link-name" }, linkLabel(link), link.is_test ? [" ", testBadge()] : null), el("div", { class: "muted small" }, details.join(" · "))),
     el("td", {}, badge(link.status)),
-    el("td", { "data-label": t("links.col_created") }, when(link.created_at)),
-    el("td", { "data-label": t("links.col_expires") }, when(link.expires_at)),
-    el("td", { "data-label": t("links.col_started") }, when(link.started_at)),
+    ...columnsOf(tab).map(([label, value]) => el("td", { "data-label": label }, value(link))),
     el("td", {}, rowActions(link)),
   );
 }
@@ -159,7 +247,8 @@ async function loadLinks() {
   try {
     const links = await api("GET", `/api/projects/${projectId}/links?tab=${tab}`);
     if (seq !== loadSeq) return;
-    linksTable.tBodies[0].replaceChildren(...links.map(linkRow));
+    setColumnHeads(tab);
+    linksTable.tBodies[0].replaceChildren(...linkRows(links, tab));
     linksTable.hidden = links.length === 0;
     const empty = panel.querySelector('[data-state="empty"]');
     empty.textContent = EMPTY_TEXT[tab];
@@ -269,8 +358,8 @@ function intField(name) {
 
 function showBuyTokens(required, available, open = true) {
   document.getElementById("buy-tokens-numbers").textContent = t("create.need_tokens", { count: required, available });
-  document.getElementById("grant-command").textContent =
-    `python -m control_plane grant-tokens ${document.querySelector(".account-email")?.textContent || "EMAIL"} ${required - available}`;
+  const ask = document.getElementById("buy-tokens-ask");  // no purchase page configured: whom to ask, in words
+  if (ask) ask.textContent = t("create.buy_ask_operator", { email: ask.dataset.email, missing: formatNumber(required - available) });
   buyPanel.hidden = !open;
   buyButton.hidden = false;
   submitButton.hidden = true;
@@ -316,9 +405,10 @@ createButton.addEventListener("click", async () => {
 
 createForm.addEventListener("input", updateReservation);
 
+// With BUY_TOKENS_URL the button is a link to the operator's purchase page (a new tab); the panel says what next.
 buyButton.addEventListener("click", () => {
   buyPanel.hidden = false;
-  buyPanel.focus();
+  if (buyButton.tagName !== "A") buyPanel.focus();
 });
 
 createForm.addEventListener("submit", async (event) => {
@@ -375,32 +465,70 @@ createForm.addEventListener("submit", async (event) => {
 // ---- records ----------------------------------------------------------------------------------------------------
 
 const recordsTable = document.getElementById("records-table");
+const filtersForm = document.getElementById("records-filters");
+const FILTERS = ["link", "language", "from", "to", "email"];
 
+function recordsQuery() {
+  const query = new URLSearchParams();
+  for (const name of FILTERS) {
+    const value = filtersForm.elements[name].value.trim();
+    if (value) query.set(name, value);
+  }
+  return query.toString();
+}
+
+// The link filter offers every link that has a record, from the unfiltered list.
+function fillLinkFilter(records) {
+  const select = filtersForm.elements.link;
+  const chosen = select.value;
+  const links = new Map(records.map((r) => [r.link_id, r.link_name || t("links.unnamed", { id: r.link_id.slice(0, 8) })]));
+  select.replaceChildren(select.options[0], ...[...links].map(([id, name]) => el("option", { value: id }, name)));
+  select.value = links.has(chosen) ? chosen : "";
+}
+
+let recordsSeq = 0;
 async function loadRecords() {
   const root = recordsTable.closest(".card");
+  const seq = ++recordsSeq;
+  const query = recordsQuery();
+  showError(filtersForm, null);
   try {
-    const records = await api("GET", `/api/projects/${projectId}/records`);
+    const records = await api("GET", `/api/projects/${projectId}/records${query ? `?${query}` : ""}`);
+    if (seq !== recordsSeq) return;
+    if (!query) fillLinkFilter(records);
     recordsTable.tBodies[0].replaceChildren(
       ...records.map((record) =>
         el(
           "tr",
           {},
-          el("td", {}, el("a", { href: `/records/${record.id}` }, record.respondent_email || t("records.respondent"))),
+          el("td", {}, el("a", { href: `/records/${record.id}` }, record.respondent_email || t("records.respondent")), record.is_test ? [" ", testBadge()] : null),
           el("td", { "data-label": t("records.col_link") }, record.link_name || el("span", { class: "muted" }, "—")),
           el("td", { "data-label": t("records.col_completed") }, when(record.completed_at)),
           el("td", { "data-label": t("records.col_duration") }, formatDuration(record.duration_seconds)),
           el("td", { "data-label": t("records.col_language") }, LANGUAGES[record.language] || record.language || "—"),
+          el("td", { class: "num", "data-label": t("records.col_tokens") }, formatNumber(record.charged_tokens)),
         ),
       ),
     );
     recordsTable.hidden = records.length === 0;
-    setState(root, "records-empty", records.length === 0);
+    setState(root, "records-empty", records.length === 0 && !query);
+    setState(root, "records-filtered-empty", records.length === 0 && Boolean(query));
   } catch (error) {
-    toast(error.detail);
+    if (seq === recordsSeq) showError(filtersForm, error);
   } finally {
-    setState(root, "records-loading", false);
+    if (seq === recordsSeq) setState(root, "records-loading", false);
   }
 }
+
+filtersForm.addEventListener("change", () => loadRecords());
+filtersForm.addEventListener("input", (event) => {
+  if (event.target.name === "email") loadRecords();
+});
+filtersForm.addEventListener("reset", () => setTimeout(loadRecords));
+filtersForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadRecords();
+});
 
 refreshCreateButton();
 refreshAll();

@@ -64,6 +64,7 @@ async function load() {
     const record = await api("GET", `/api/records/${main.dataset.recordId}`);
     document.getElementById("record-title").textContent = t("record.heading_with", { email: record.respondent_email });
     document.title = `${record.respondent_email} · ${t("app.name")}`;
+    document.getElementById("test-record").hidden = !record.is_test;
     const crumb = document.getElementById("project-crumb");
     crumb.href = `/projects/${record.project_id}`;
     crumb.textContent = t("record.project");
