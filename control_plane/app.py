@@ -12,7 +12,7 @@ from litestar import Litestar, Router, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
-from control_plane import leases, pages, webhooks
+from control_plane import leases, metrics, pages, webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.accounts.signin_limits import SignInLimits
 from control_plane.auth import provide_principal
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *interviews.routes,
         *webhooks.routes,
         *leases.routes,
+        *metrics.routes,
         *pages.routes,
         *report_pages.routes,
     ]
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_security_headers(settings)],
+        middleware=[metrics.prometheus.middleware],
         dto=StrictJson,
         return_dto=None,
         lifespan=[lifespan],

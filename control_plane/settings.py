@@ -53,6 +53,10 @@ class Settings:
     signin_failures_per_account: int = 10
     signin_failures_per_address: int = 50
     signin_window_seconds: int = 900
+    # `GET /metrics` answers `Authorization: Bearer <metrics_token>`; with none set, the loopback address only.
+    metrics_token: str = ""
+    # The accounts (by email) that may open the operator's page and API.
+    operator_emails: frozenset[str] = frozenset()
 
     @property
     def has_model(self) -> bool:
@@ -146,6 +150,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signin_failures_per_account=_int(env, "SIGNIN_FAILURES_PER_ACCOUNT", d.signin_failures_per_account, 1, 10_000),
         signin_failures_per_address=_int(env, "SIGNIN_FAILURES_PER_ADDRESS", d.signin_failures_per_address, 1, 100_000),
         signin_window_seconds=_int(env, "SIGNIN_WINDOW_SECONDS", d.signin_window_seconds, 1, 86_400),
+        metrics_token=(env.get("METRICS_TOKEN") or "").strip(),
+        operator_emails=frozenset(e.strip().lower() for e in env.get("OPERATOR_EMAILS", "").split(",") if e.strip()),
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")
