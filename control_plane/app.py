@@ -23,6 +23,7 @@ from control_plane.errors import EXCEPTION_HANDLERS, tidy_openapi
 from control_plane.interviews import controllers as interviews
 from control_plane.links.controllers import LinkController, ProjectLinksController
 from control_plane.links.lifecycle import sweep
+from control_plane.operator import controllers as operator
 from control_plane.projects.controllers import ProjectController
 from control_plane.records import controllers as records
 from control_plane.reports import controllers as reports
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *webhooks.routes,
         *leases.routes,
         *metrics.routes,
+        *operator.routes,
         *pages.routes,
         *report_pages.routes,
     ]
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     )
     app.state.signin_limits = SignInLimits(settings)
+    app.state.settings = settings
     optional_bodies = {
         (method.lower(), route.path_format)
         for route in app.routes
