@@ -71,24 +71,30 @@ class Load:
         self.http: aiohttp.ClientSession
 
     async def __aenter__(self):
-        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        # idle connections are dropped before the server's keep-alive (5 s) would close them under a request
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=3)
         self.http = aiohttp.ClientSession(
             self.base, connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout)
+        )
+        self.setup = aiohttp.ClientSession(
+            self.base, connector=aiohttp.TCPConnector(force_close=True), timeout=aiohttp.ClientTimeout(total=120)
         )
         return self
 
     async def __aexit__(self, *exc):
         await self.http.close()
+        await self.setup.close()
 
     async def call(self, method: str, path: str, body: dict, headers: dict | None = None) -> dict:
-        async with self.http.request(method, path, json=body, headers=headers) as r:
+        """A setup call (not measured): it may take its time, a hundred links at once say."""
+        async with self.setup.request(method, path, json=body, headers=headers) as r:
             answer = await r.json()
             assert r.status < 400, answer
             return answer
 
     async def researcher(self, email: str) -> tuple[dict, str]:
         signed = await self.call("POST", "/api/auth/signup", {"email": email, "password": "bench pw 1"})
-        self.http.cookie_jar.clear()
+        self.setup.cookie_jar.clear()
         auth = {"Authorization": f"Bearer {signed['api_key']}"}
         project = await self.call("POST", "/api/projects", {"name": "Load"}, auth)
         context = {"research_goals": "Goals.", "interview_guide": "1. How do you plan your week?"}
