@@ -21,8 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -215,7 +217,8 @@ def bench(database_url: str | None, args) -> list[Row]:
     if args.profile:
         # py-spy samples the server for the whole run; its folded stacks say where the CPU per request goes
         out = f"{args.profile}-{'postgresql' if database_url else 'sqlite'}.txt"
-        command = ["py-spy", "record", "--pid", str(proc.popen.pid), "--format", "raw", "--rate", "200", "-o", out]
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        command = [spy, "record", "--pid", str(proc.popen.pid), "--format", "raw", "--rate", "200", "-o", out]
         profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         database = "PostgreSQL" if database_url else "SQLite"

@@ -8,7 +8,10 @@ other) with a 30 s busy timeout, and every transaction starts with `BEGIN IMMEDI
 lock instead of failing half-way: no request is refused with "database is locked" with a hundred clients writing
 at once. `bench/sqlite_writers.py` measured this against the rollback journal, against one serialised writer per
 process (`serialise_writes`, kept for the benchmark) and against wrapping every single write in its own immediate
-transaction; WAL alone had the best median latency and throughput (docs/benchmarks.md).
+transaction; WAL alone had the best median latency and throughput (docs/benchmarks.md). Under an open-loop load
+in one server process (`bench/load.py`) the busy handler's sleeps made the tail: a turn post at 200/s waited seconds
+for the lock. So the server's writers now queue on the process's own lock (`serialise_writes`) and reach SQLite one
+at a time, while other processes (the CLI, a second server) still meet the busy timeout.
 """
 
 from __future__ import annotations
