@@ -43,7 +43,7 @@ async def keep_leases(server: AgentServer, control_plane_url: str, interval: flo
             held = interviews_of(server)
             if held:
                 try:
-                    async with http.post(url, json={"interviews": held}) as r:
+                    async with http.post(url, json={"interviews": held, "worker": server.id}) as r:
                         if r.status >= 400:
                             raise aiohttp.ClientResponseError(r.request_info, (), status=r.status)
                 except (TimeoutError, aiohttp.ClientError) as exc:

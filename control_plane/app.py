@@ -12,7 +12,7 @@ from litestar import Litestar, Router, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
-from control_plane import leases, pages, webhooks
+from control_plane import leases, metrics, pages, webhooks
 from control_plane.accounts import controllers as accounts
 from control_plane.accounts.signin_limits import SignInLimits
 from control_plane.answers import controllers as answers
@@ -26,6 +26,7 @@ from control_plane.hooks.sender import SEND_INTERVAL_SECONDS, Sender
 from control_plane.interviews import controllers as interviews
 from control_plane.links.controllers import LinkController, ProjectLinksController, batch_csv
 from control_plane.links.lifecycle import sweep
+from control_plane.operator import controllers as operator
 from control_plane.projects.controllers import ProjectController
 from control_plane.records import controllers as records
 from control_plane.reports import controllers as reports
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *interviews.routes,
         *webhooks.routes,
         *leases.routes,
+        *metrics.routes,
+        *operator.routes,
         *pages.routes,
         *report_pages.routes,
     ]
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_security_headers(settings)],
+        middleware=[metrics.prometheus.middleware],
         dto=StrictJson,
         return_dto=None,
         lifespan=[lifespan],
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     )
     app.state.signin_limits = SignInLimits(settings)
+    app.state.settings = settings
     optional_bodies = {
         (method.lower(), route.path_format)
         for route in app.routes

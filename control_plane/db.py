@@ -8,7 +8,10 @@ other) with a 30 s busy timeout, and every transaction starts with `BEGIN IMMEDI
 lock instead of failing half-way: no request is refused with "database is locked" with a hundred clients writing
 at once. `bench/sqlite_writers.py` measured this against the rollback journal, against one serialised writer per
 process (`serialise_writes`, kept for the benchmark) and against wrapping every single write in its own immediate
-transaction; WAL alone had the best median latency and throughput (docs/benchmarks.md).
+transaction; WAL alone had the best median latency and throughput (docs/benchmarks.md). Under an open-loop load
+in one server process (`bench/load.py`) the busy handler's sleeps made the tail: a turn post at 200/s waited seconds
+for the lock. So the server's writers now queue on the process's own lock (`serialise_writes`) and reach SQLite one
+at a time, while other processes (the CLI, a second server) still meet the busy timeout.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class SQLite(SQLiteEngine):
         self.immediate_writes = False  # measured by the benchmark only
         self.journal_mode = journal_mode
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+        self._idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list] = weakref.WeakKeyDictionary()
+        self._pool_size = 0
 
     def writer(self) -> asyncio.Lock:
         """The write lock of the running event loop (a lock belongs to one loop)."""
@@ -43,6 +48,50 @@ class SQLite(SQLiteEngine):
         if lock is None:
             lock = self._writers[loop] = asyncio.Lock()
         return lock
+
+    # Connections kept open while the app serves (`connection_pool`). Piccolo opens a new connection (a thread, the
+    # file, a PRAGMA) for every query and every transaction, and closes it after: under load that was most of a
+    # request's CPU. A pooled connection is returned only when no transaction is open on it.
+
+    def start_pool(self, size: int) -> None:
+        self._pool_size = size
+        self._idle[asyncio.get_running_loop()] = []
+
+    async def close_pool(self) -> None:
+        idle = self._idle.pop(asyncio.get_running_loop(), [])
+        for connection in idle:
+            await connection.close()
+
+    async def get_connection(self):
+        idle = self._idle.get(asyncio.get_running_loop())
+        if idle:
+            return idle.pop()
+        return await super().get_connection()
+
+    async def release(self, connection) -> None:
+        idle = self._idle.get(asyncio.get_running_loop())
+        if idle is None or len(idle) >= self._pool_size or connection.in_transaction:
+            await connection.close()
+        else:
+            idle.append(connection)
+
+    async def _run_in_new_connection(self, query: str, args=None, query_type: str = "generic", table=None):
+        if asyncio.get_running_loop() not in self._idle:
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        connection = await self.get_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()  # autocommit (isolation_level None): done once stepped through
+        except BaseException:
+            await connection.close()
+            raise
+        await self.release(connection)
+        return rows
+
+    async def _run_in_existing_connection(self, connection, query: str, args=None, query_type="generic", table=None):
+        # Piccolo sets `PRAGMA foreign_keys` again before each query of a transaction; its connections already have it
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
 
     async def prepare(self) -> None:
         """Set the journal mode; WAL is a property of the file and stays set."""
@@ -90,7 +139,21 @@ class SerialisedTransaction(SQLiteTransaction):
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         try:
-            return await super().__aexit__(exception_type, exception, traceback)
+            if self._parent:
+                return exception is None
+            # Piccolo's own exit, except that the connection goes back to the pool instead of being closed
+            try:
+                if exception and not self._rolled_back:
+                    await self.rollback()
+                elif not exception and not self._committed and not self._rolled_back:
+                    await self.commit()
+            except BaseException:
+                await self.connection.close()
+                raise
+            finally:
+                self.engine.current_transaction.reset(self.context)
+            await self.engine.release(self.connection)
+            return exception is None
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -111,9 +174,17 @@ def transaction():
 
 @contextlib.asynccontextmanager
 async def connection_pool(size: int):
-    """Keep PostgreSQL connections open for the app's life (without a pool, Piccolo connects once per query).
-    The pool belongs to the event loop that opened it; `size` 0 opens none."""
+    """Keep database connections open for the app's life (without a pool, Piccolo connects once per query and
+    per transaction): PostgreSQL through asyncpg's pool, SQLite through `SQLite`'s own. The pool belongs to the
+    event loop that opened it; `size` 0 keeps none open."""
     db = engine()
+    if isinstance(db, SQLite):
+        db.start_pool(size)
+        try:
+            yield
+        finally:
+            await db.close_pool()
+        return
     pooled = size > 0 and not isinstance(db, SQLiteEngine)
     if pooled:
         await db.start_connection_pool(min_size=min(2, size), max_size=size)

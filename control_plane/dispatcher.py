@@ -30,6 +30,7 @@ from uuid import UUID
 from livekit import api
 
 from control_plane import livekit
+from control_plane.metrics import REDISPATCHES
 from control_plane.settings import Settings
 from control_plane.tables import Link, LinkStatus
 from control_plane.timeutil import aware, utcnow
@@ -148,6 +149,7 @@ class Dispatcher:
             dispatch_id = await livekit.dispatch_with_retries(self.settings, link_id)
             if not dispatch_id:
                 return
+            REDISPATCHES.labels("untaken").inc()
             await Link.update({Link.agent_dispatched_at: utcnow()}).where(Link.id == UUID(link_id))
 
     def interview_ended(self, link_id: UUID | str) -> None:
@@ -189,7 +191,10 @@ class Dispatcher:
         if await self.room_has_agent(link_id):
             return False
         log.info("interview %s: no agent in the room, dispatching one", link_id)
-        return await self._dispatch(link_id, REDISPATCH_GAP if ignore_grace else JOIN_GRACE, follow=True)
+        sent = await self._dispatch(link_id, REDISPATCH_GAP if ignore_grace else JOIN_GRACE, follow=True)
+        if sent:
+            REDISPATCHES.labels("no_agent").inc()
+        return sent
 
     async def room_has_agent(self, link_id: str) -> bool:
         async with livekit.api_client(self.settings) as lk:
@@ -261,6 +266,7 @@ class Dispatcher:
         dispatch_id = await livekit.dispatch_with_retries(self.settings, link_id)
         if not dispatch_id:
             return False
+        REDISPATCHES.labels("lease_lapsed").inc()
         self._spawn(self._follow(link_id, dispatch_id))  # a replacement nobody takes: no worker is free
         return True
 

@@ -57,6 +57,12 @@ class CsrfFailed(AppError):
     detail = "The X-CSRF-Token header is missing or does not match the session."
 
 
+class NotOperator(AppError):
+    status_code = 403
+    code = "not_operator"
+    detail = "This is for operators only; an operator's account is listed in OPERATOR_EMAILS."
+
+
 class SignupClosed(AppError):
     status_code = 403
     code = "signup_closed"

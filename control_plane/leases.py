@@ -8,6 +8,7 @@ replaces the agent of a lease that lapses (`control_plane.dispatcher.Dispatcher.
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
 from litestar import post
@@ -17,7 +18,7 @@ from control_plane.auth import same_secret
 from control_plane.errors import BODY, documented
 from control_plane.interviews.schemas import Heartbeat, Held, Leases
 from control_plane.settings import Settings
-from control_plane.tables import Link, LinkStatus
+from control_plane.tables import Link, LinkStatus, Worker
 from control_plane.timeutil import utcnow
 
 
@@ -45,10 +46,21 @@ async def renew(ids: list[UUID]) -> list[str]:
     return [str(r["id"]) for r in rows]
 
 
+async def seen(worker: str, renewed: list[str]) -> None:
+    """Note a worker by the interviews whose leases it just renewed (so only a worker holding a valid agent key of a
+    running interview is ever listed)."""
+    row = Worker(id=worker, interviews=json.dumps(sorted(renewed)), seen_at=utcnow())
+    await Worker.insert(row).on_conflict(
+        target=Worker.id, action="DO UPDATE", values=[Worker.interviews, Worker.seen_at]
+    )
+
+
 @post("/api/agent/heartbeat", status_code=200, responses=documented(*BODY))
 async def heartbeat(data: Heartbeat, settings: Settings) -> Leases:
     """Renew the leases of the interviews a worker runs; each is named by id with its own agent key."""
     renewed = await renew(valid_ids(settings, data.interviews))
+    if renewed and data.worker:
+        await seen(data.worker, renewed)
     asked = {item.interview_id for item in data.interviews}
     return Leases(renewed=renewed, not_renewed=sorted(asked - set(renewed)))
 

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from livekit import api
 
+from control_plane.metrics import DISPATCHES
 from control_plane.settings import Settings
 from control_plane.timeutil import utcnow
 
@@ -91,6 +92,7 @@ async def dispatch_agent(settings: Settings, link_id: UUID | str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any failure means "not dispatched"; the reconciler retries
         log.warning("interview %s: agent dispatch failed: %s", link_id, exc)
         return None
+    DISPATCHES.labels("sent").inc()
     log.info("interview %s: agent dispatched into %s", link_id, room_name(link_id))
     return dispatch.id or "dispatched"
 
@@ -142,4 +144,5 @@ async def dispatch_with_retries(settings: Settings, link_id: UUID | str, attempt
         if attempt + 1 < attempts:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 8)
+    DISPATCHES.labels("failed").inc()
     return None

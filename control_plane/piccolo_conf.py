@@ -17,8 +17,9 @@ def engine_for(url: str) -> SQLiteEngine | PostgresEngine:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        # WAL, a busy timeout and immediate transactions: see control_plane/db.py.
-        return SQLite(path=str(path), timeout=30)
+        # WAL, a busy timeout, immediate transactions, and the process's writes queued on one lock instead of on
+        # SQLite's busy handler (which sleeps and retries): see control_plane/db.py and bench/load.py.
+        return SQLite(path=str(path), timeout=30, serialise_writes=True)
     return PostgresEngine(config={"dsn": url})
 
 

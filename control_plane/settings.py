@@ -67,6 +67,10 @@ class Settings:
     webhook_allow_local: bool = False
     webhook_retry_seconds: int = 30
     webhook_max_attempts: int = 8
+    # `GET /metrics` answers `Authorization: Bearer <metrics_token>`; with none set, the loopback address only.
+    metrics_token: str = ""
+    # The accounts (by email) that may open the operator's page and API.
+    operator_emails: frozenset[str] = frozenset()
 
     @property
     def has_model(self) -> bool:
@@ -192,6 +196,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_allow_local=_bool(env, "WEBHOOK_ALLOW_LOCAL", d.webhook_allow_local),
         webhook_retry_seconds=_int(env, "WEBHOOK_RETRY_SECONDS", d.webhook_retry_seconds, 0, 86_400),
         webhook_max_attempts=_int(env, "WEBHOOK_MAX_ATTEMPTS", d.webhook_max_attempts, 1, 50),
+        metrics_token=(env.get("METRICS_TOKEN") or "").strip(),
+        operator_emails=frozenset(e.strip().lower() for e in env.get("OPERATOR_EMAILS", "").split(",") if e.strip()),
     )
     if settings.app_env not in ("development", "production"):
         raise SettingsError(f"APP_ENV must be development or production, got {settings.app_env!r}")

@@ -170,6 +170,15 @@ class Record(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Worker(Table):
+    """An agent worker as its heartbeats tell it: its LiveKit worker id, the interviews whose leases it last renewed
+    (a JSON list of ids) and when. Written by `POST /api/agent/heartbeat`; read by the operator's page."""
+
+    id = Varchar(length=80, primary_key=True)
+    interviews = Text(default="[]")
+    seen_at = Timestamptz(default=TimestamptzNow())
+
+
 class WebhookEvent(Table):
     """LiveKit webhook events already handled, so a redelivered event is ignored."""
 

@@ -145,9 +145,11 @@ class Held(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
-    """Every interview a worker runs, each with the agent key its dispatch carried."""
+    """Every interview a worker runs, each with the agent key its dispatch carried, and the worker's LiveKit id
+    (shown to operators beside the interviews it holds)."""
 
     interviews: Annotated[list[Held], msgspec.Meta(max_length=MAX_HELD)]
+    worker: Annotated[str, msgspec.Meta(max_length=80)] = ""
 
 
 class Leases(msgspec.Struct):

@@ -90,7 +90,12 @@ async def join(token: str, email: str, settings: Settings) -> tuple[RoomAccess, 
             row["research_goals"] or project.research_goals,
             row["interview_guide"] or project.interview_guide,
         )
-        row = await Link.select().where(Link.id == row["id"]).first()
+        # as it is now (another join may have started it): only what the answer needs
+        row = (
+            await Link.select(Link.id, Link.status, Link.respondent_email, Link.ends_at)
+            .where(Link.id == row["id"])
+            .first()
+        )
         _usable(row)
     if row["respondent_email"] != email:
         raise EmailMismatch()

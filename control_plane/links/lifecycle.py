@@ -22,6 +22,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from control_plane.db import engine, transaction
 from control_plane.errors import InvalidStatus
 from control_plane.hooks import services as hooks
+from control_plane.metrics import SWEEPER_MOVES
 from control_plane.settings import Settings
 from control_plane.tables import UNRESOLVED, GuideQuestion, Link, LinkStatus, QuestionOutcome, Record
 from control_plane.timeutil import aware, iso, utcnow
@@ -207,8 +208,12 @@ def clock(settings: Settings, now: datetime) -> dict[LinkStatus, tuple[Column, d
 
 async def _apply(row: dict[str, Any], settings: Settings, now: datetime) -> bool:
     if row["status"] == S.pending.value:
-        return await expire(row)
-    return await complete(row["id"], "server", settings, now)
+        moved, to = await expire(row), S.expired
+    else:
+        moved, to = await complete(row["id"], "server", settings, now), S.completed
+    if moved:
+        SWEEPER_MOVES.labels(to.value).inc()
+    return moved
 
 
 def is_due(row: dict[str, Any], settings: Settings, now: datetime) -> bool:

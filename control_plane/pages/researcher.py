@@ -52,9 +52,11 @@ async def require_session(request: Request) -> Redirect | None:
     return None
 
 
-def page(request: Request, template: str, **context: Any) -> Template:
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
     principal: Principal = request.state.principal
-    return Template(template_name=template, context={"account_email": principal.email, **context})
+    settings: Settings = request.app.state.settings
+    context = {"account_email": principal.email, "is_operator": principal.email in settings.operator_emails, **context}
+    return Template(template_name=template, context=context, status_code=status_code)
 
 
 def not_found(request: Request, what: str) -> Template:
@@ -101,9 +103,17 @@ def wallet_page(request: Request, settings: Settings) -> Template:
     return page(request, "wallet.html", nav="wallet", buy_tokens_url=settings.buy_tokens_url)
 
 
+@get("/operator", sync_to_thread=False)
+def operator_page(request: Request, settings: Settings) -> Template:
+    """Operators only (OPERATOR_EMAILS); any other account is told so, with 403."""
+    if request.state.principal.email not in settings.operator_emails:
+        return page(request, "forbidden.html", status_code=403)
+    return page(request, "operator.html", nav="operator")
+
+
 signed_in_pages = Router(
     path="/",
-    route_handlers=[home, projects_page, project_page, record_page, wallet_page],
+    route_handlers=[home, projects_page, project_page, record_page, wallet_page, operator_page],
     before_request=require_session,
     include_in_schema=False,
 )

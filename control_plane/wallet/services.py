@@ -22,14 +22,27 @@ async def _entry(account_id: UUID, kind: LedgerKind, amount: int, detail: str, l
     await LedgerEntry(account=account_id, kind=kind, amount=amount, detail=detail, link=link, key=key).save()
 
 
-async def grant(account_id: UUID, amount: int, detail: str) -> None:
+async def grant(account_id: UUID, amount: int, detail: str, key: str | None = None) -> bool:
+    """Add `amount` to the account; answer whether this call did. With a `key`, a grant happens at most once: a
+    second call with the same key (a double submit, a retry) grants nothing and answers False."""
     if amount <= 0:
         raise InvalidInput("amount: grant a positive number of tokens")
     async with transaction():
+        if key is not None:
+            # the unique key decides between concurrent calls: one inserts, the others insert nothing
+            entry = LedgerEntry(account=account_id, kind=LedgerKind.grant, amount=amount, detail=detail, key=key)
+            if (
+                not await LedgerEntry.insert(entry)
+                .on_conflict(target=LedgerEntry.key, action="DO NOTHING")
+                .returning(LedgerEntry.id)
+            ):
+                return False
+        else:
+            await _entry(account_id, LedgerKind.grant, amount, detail, None, None)
         await Account.update(
             {Account.granted: Account.granted + amount, Account.available: Account.available + amount}
         ).where(Account.id == account_id)
-        await _entry(account_id, LedgerKind.grant, amount, detail, None, None)
+    return True
 
 
 async def reserve(account_id: UUID, amount: int, detail: str) -> None:

@@ -98,6 +98,13 @@ def test_a_whole_interview_from_greeting_to_record(e2e: E2E, respondent_page: Pa
     assert metric(metrics, "interviewer_turn_voice_to_voice_seconds_count") >= 1
     assert metric(metrics, "interviewer_turn_end_of_turn_seconds_count") >= 1
     assert metric(metrics, "interviewer_active_interviews") >= 1
+    # So has the control plane's (from the loopback address, no token needed): the join by its route, the
+    # dispatch, the interview in progress, and the agent's turn posts.
+    plane = scrape_control_plane(e2e.stack.control_plane_url)
+    assert sample(plane, "control_plane_requests_total", path="/api/interview/{token}/join", status_code="200")
+    assert sample(plane, "control_plane_request_duration_seconds_count", method="PUT") >= 2
+    assert sample(plane, "control_plane_agent_dispatches_total", outcome="sent") >= 1
+    assert sample(plane, "control_plane_interviews", status="active") >= 1
     respondent_page.screenshot(path=str(ARTIFACTS / "e2e-call.png"), full_page=True)
 
     respondent_page.locator("#leave-button").click()
@@ -156,6 +163,23 @@ def test_the_interview_completes_when_time_runs_out(e2e: E2E, respondent_page: P
 def scrape(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
         return r.read().decode()
+
+
+def scrape_control_plane(base: str) -> str:
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as r:
+        return r.read().decode()
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The sum of a metric's samples whose labels include `labels`, in Prometheus' text format."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and labels.items() <= s.labels.items()
+    )
 
 
 def metric(text: str, name: str) -> float:

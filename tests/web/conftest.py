@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 STARTER_TOKENS = 600
 SECRET_KEY = "web-tests-secret-key"
+OPERATOR_EMAIL = "operator-web@example.com"
 
 
 def free_port() -> int:
@@ -61,6 +62,7 @@ def server() -> Iterator[Server]:
         "DELIVER_WEBHOOKS": "true",
         "WEBHOOK_ALLOW_LOCAL": "true",
         "WEBHOOK_RETRY_SECONDS": "1",
+        "OPERATOR_EMAILS": OPERATOR_EMAIL,
         # No language model: reports are extractive, and links in another language than the guide warn.
         "LLM_BASE_URL": "",
         "LLM_API_KEY": "",

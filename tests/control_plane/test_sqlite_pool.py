@@ -1,0 +1,59 @@
+"""SQLite connections kept open while the app serves: a connection goes back to the pool only with no transaction
+open on it, so a failed transaction leaves nothing behind for the next request."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from control_plane.db import SQLite
+
+
+@pytest.fixture
+async def db(tmp_path):
+    db = SQLite(path=str(tmp_path / "pool.sqlite3"))
+    await db.prepare()
+    db.start_pool(4)
+    await db.run_ddl("CREATE TABLE t (x INTEGER)")
+    yield db
+    await db.close_pool()
+
+
+async def count(db) -> int:
+    return (await db.run_ddl("SELECT count(*) AS n FROM t"))[0]["n"]
+
+
+async def test_a_failed_transaction_leaves_nothing_on_the_pooled_connection(db):
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.run_ddl("INSERT INTO t VALUES (1)")
+            raise RuntimeError("the request failed half-way")
+    assert await count(db) == 0
+    async with db.transaction():
+        await db.run_ddl("INSERT INTO t VALUES (2)")
+    assert await count(db) == 1
+    idle = db._idle[asyncio.get_running_loop()]
+    assert idle and not any(connection.in_transaction for connection in idle)
+
+
+async def test_pooled_connections_are_reused_and_bounded_under_concurrent_writers(db):
+    async def write(i: int) -> None:
+        async with db.transaction():
+            await db.run_ddl(f"INSERT INTO t VALUES ({i})")
+        await count(db)
+
+    await asyncio.gather(*(write(i) for i in range(30)))
+    assert await count(db) == 30
+    idle = db._idle[asyncio.get_running_loop()]
+    assert 1 <= len(idle) <= 4
+    first = idle[-1]
+    await count(db)
+    assert db._idle[asyncio.get_running_loop()][-1] is first  # the same connection, not a new one
+
+
+async def test_without_a_pool_every_query_has_a_connection_of_its_own(tmp_path):
+    db = SQLite(path=str(tmp_path / "plain.sqlite3"))
+    await db.run_ddl("CREATE TABLE t (x INTEGER)")
+    assert await count(db) == 0
+    assert asyncio.get_running_loop() not in db._idle
