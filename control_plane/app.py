@@ -31,7 +31,7 @@ from control_plane.projects.controllers import ProjectController
 from control_plane.records import controllers as records
 from control_plane.reports import controllers as reports
 from control_plane.reports import pages as report_pages
-from control_plane.reports.services import ReportRunner
+from control_plane.reports.services import REPORT_LEASE_SECONDS, ReportRunner
 from control_plane.security import add_security_headers
 from control_plane.settings import Settings, load_settings
 from control_plane.wallet.controllers import WalletController
@@ -90,10 +90,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 loop.create_task(every(settings.sweep_interval_seconds, lambda: sweep(settings), "expired or closed")),
                 loop.create_task(every(settings.reconcile_interval_seconds, dispatcher.reconcile, "re-dispatched")),
                 loop.create_task(every(LEASE_CHECK_SECONDS, dispatcher.check_leases, None)),
+                # Reports left queued or with a lapsed lease (a replica stopped mid-report) are taken over.
+                loop.create_task(every(REPORT_LEASE_SECONDS / 2, runner.resume_unfinished, None)),
             ]
             if settings.deliver_webhooks:
                 jobs.append(loop.create_task(every(SEND_INTERVAL_SECONDS, sender.run_once, None)))
-            await runner.resume_unfinished()
             try:
                 yield
             finally:

@@ -212,6 +212,8 @@ class Report(Table):
     content = Text(null=True, default=None)  # JSON, set with status done
     created_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
+    # The replica generating it holds it until then, renewing as it goes; a lapsed lease lets another take it over.
+    lease_until = Timestamptz(null=True, default=None)
 
 
 class HookEndpoint(Table):

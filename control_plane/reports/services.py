@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -156,26 +157,70 @@ async def _progress(report_id: UUID, percent: int) -> None:
     await Report.update({Report.progress: percent}).where(Report.id == report_id)
 
 
-async def generate(report_id: UUID, generator: Generator | None) -> None:
-    """Run one report to its end: done with its content, or failed with a reason."""
-    row = await Report.select().where(Report.id == report_id).first()
-    await Report.update({Report.status: ReportStatus.running.value, Report.progress: 1, Report.error: ""}).where(
-        Report.id == report_id
+REPORT_LEASE_SECONDS = 60
+
+
+async def claim(report_id: UUID) -> dict[str, Any] | None:
+    """Take a report to generate: a queued one, or a running one whose replica stopped renewing its lease. One
+    conditional UPDATE, so of several replicas asking at once exactly one gets it; the others get None."""
+    now = utcnow()
+    rows = await (
+        Report.update(
+            {
+                Report.status: ReportStatus.running.value,
+                Report.progress: 1,
+                Report.error: "",
+                Report.lease_until: now + timedelta(seconds=REPORT_LEASE_SECONDS),
+            }
+        )
+        .where(
+            (Report.id == report_id)
+            & (
+                (Report.status == ReportStatus.queued.value)
+                | ((Report.status == ReportStatus.running.value) & (Report.lease_until.is_null()))
+                | ((Report.status == ReportStatus.running.value) & (Report.lease_until < now))
+            )
+        )
+        .returning(Report.id)
     )
+    if not rows:
+        return None
+    return await Report.select().where(Report.id == report_id).first()
+
+
+async def _hold(report_id: UUID) -> None:
+    """Renew the lease while the report is being generated."""
+    while True:
+        await asyncio.sleep(REPORT_LEASE_SECONDS / 3)
+        await Report.update({Report.lease_until: utcnow() + timedelta(seconds=REPORT_LEASE_SECONDS)}).where(
+            (Report.id == report_id) & (Report.status == ReportStatus.running.value)
+        )
+
+
+async def generate(report_id: UUID, generator: Generator | None) -> bool:
+    """Run one report to its end: done with its content, or failed with a reason. False when another replica holds
+    it (or it is finished already)."""
+    row = await claim(report_id)
+    if row is None:
+        return False
+    holding = asyncio.get_running_loop().create_task(_hold(report_id))
     try:
         content = await _build(row, generator)
     except GenerationFailed as exc:
         log.warning("report %s failed: %s", report_id, exc)
         await _finish(report_id, ReportStatus.failed, error=str(exc))
-        return
+        return True
     except Exception as exc:  # noqa: BLE001 - stored in words for the researcher; the traceback goes to the log
         log.exception("report %s failed", report_id)
         await _finish(
             report_id, ReportStatus.failed, error=f"The report could not be generated ({type(exc).__name__})."
         )
-        return
+        return True
+    finally:
+        holding.cancel()
     await _finish(report_id, ReportStatus.done, content=content)
     log.info("report %s done", report_id)
+    return True
 
 
 async def _finish(report_id: UUID, status: ReportStatus, *, content: dict | None = None, error: str = "") -> None:
@@ -186,6 +231,7 @@ async def _finish(report_id: UUID, status: ReportStatus, *, content: dict | None
             Report.error: error,
             Report.progress: 100 if status == ReportStatus.done else 0,
             Report.finished_at: utcnow(),
+            Report.lease_until: None,
         }
     ).where(Report.id == report_id)
 
@@ -258,30 +304,42 @@ def _attributed(study: answers.Study, quotes: list[dict[str, Any]], lost: int) -
 
 
 class ReportRunner:
-    """Runs reports in the background of the control plane, two at a time."""
+    """Runs reports in the background of the control plane, two at a time. Every replica runs one: each report is
+    claimed with a lease (`claim`), so it is generated once, and one a stopped replica left is taken over when its
+    lease lapses (`resume_unfinished`, at start and then periodically)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: dict[UUID, asyncio.Task] = {}
         self.slots = asyncio.Semaphore(2)
 
     def submit(self, report_id: UUID | str) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(UUID(str(report_id))))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        report_id = UUID(str(report_id))
+        if report_id in self.tasks:
+            return
+        task = asyncio.get_running_loop().create_task(self._run(report_id))
+        self.tasks[report_id] = task
+        task.add_done_callback(lambda _: self.tasks.pop(report_id, None))
 
     async def _run(self, report_id: UUID) -> None:
         async with self.slots:
             await generate(report_id, generator_for(self.settings))
 
-    async def resume_unfinished(self) -> None:
+    async def resume_unfinished(self) -> int:
+        """Submit the queued reports and the running ones whose lease lapsed; answer how many."""
+        now = utcnow()
         rows = await Report.select(Report.id).where(
-            Report.status.is_in([ReportStatus.queued.value, ReportStatus.running.value])
+            (Report.status == ReportStatus.queued.value)
+            | ((Report.status == ReportStatus.running.value) & (Report.lease_until.is_null()))
+            | ((Report.status == ReportStatus.running.value) & (Report.lease_until < now))
         )
-        for row in rows:
-            self.submit(row["id"])
+        fresh = [row["id"] for row in rows if row["id"] not in self.tasks]
+        for report_id in fresh:
+            log.info("report %s: queued or left by a stopped replica; generating it here", report_id)
+            self.submit(report_id)
+        return len(fresh)
 
     async def close(self) -> None:
-        for task in list(self.tasks):
+        for task in list(self.tasks.values()):
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)

@@ -13,16 +13,19 @@ import os
 import sys
 from dataclasses import replace
 from datetime import timedelta
+from uuid import UUID
 
 from litestar.testing import AsyncTestClient
 
 from control_plane.app import create_app
 from control_plane.dispatcher import JOIN_GRACE, Dispatcher
 from control_plane.links.lifecycle import complete, sweep
-from control_plane.tables import LedgerEntry, Link, Record
+from control_plane.reports.services import REPORT_LEASE_SECONDS, ReportRunner, generate
+from control_plane.tables import LedgerEntry, Link, Record, Report
 from control_plane.timeutil import utcnow
 from tests.control_plane.conftest import new_researcher, token_of
 from tests.control_plane.test_dispatch import dispatches, live_settings, signed
+from tests.control_plane.test_reports import completed_record
 
 ROUNDS = 3
 
@@ -173,3 +176,39 @@ async def test_replicas_started_together_migrate_one_after_the_other(settings, t
     finally:
         if drop:
             await drop()
+
+
+async def test_two_replicas_generate_a_report_once_and_take_over_one_a_stopped_replica_left(researcher, settings):
+    record_id = await completed_record(researcher, settings)
+    project_id = (await researcher.get(f"/api/records/{record_id}")).json()["project_id"]
+
+    async def report(**state) -> UUID:
+        row = Report(
+            account=UUID(researcher.account_id),
+            project=UUID(project_id),
+            kind="project",
+            record_ids=json.dumps([record_id]),
+            **state,
+        )
+        await row.save()
+        return row.id
+
+    queued = await report()
+    claims = await asyncio.gather(*(generate(queued, None) for _ in range(4)))
+    assert sorted(claims) == [False, False, False, True]
+    assert (await Report.select(Report.status).where(Report.id == queued).first())["status"] == "done"
+
+    # A replica stopped mid-report: its lease lapses and another replica's runner finishes the report; a report whose
+    # lease is being renewed is left to the replica holding it.
+    left = await report(status="running", lease_until=utcnow() - timedelta(seconds=1))
+    held = await report(status="running", lease_until=utcnow() + timedelta(seconds=REPORT_LEASE_SECONDS))
+    runner = ReportRunner(settings)
+    try:
+        await runner.resume_unfinished()
+        await asyncio.gather(*runner.tasks.values())
+    finally:
+        await runner.close()
+    states = {
+        r["id"]: r["status"] for r in await Report.select(Report.id, Report.status).where(Report.id.is_in([left, held]))
+    }
+    assert states == {left: "done", held: "running"}
