@@ -17,9 +17,19 @@ import asyncio
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobExecutorType, JobProcess, cli, room_io
+from livekit.agents import (
+    AgentServer,
+    AgentSession,
+    JobContext,
+    JobExecutorType,
+    JobProcess,
+    UserStateChangedEvent,
+    cli,
+    room_io,
+)
 from livekit.agents.inference import VAD
 
 from agent import metrics, providers, replies
@@ -124,6 +134,8 @@ async def interview(ctx: JobContext) -> None:
     session = running.session
     if hasattr(built.stt, "ignore_backchannel"):  # the offline Whisper: "mm-hm" over the agent is not an answer
         built.stt.ignore_backchannel = lambda: agent_holds_the_floor(session)
+    if hasattr(built.stt, "transcribe_now"):  # the offline Whisper: hear each part of an answer as soon as it ends
+        transcribe_when_the_respondent_stops(session, built.stt.transcribe_now)
     metrics.observe(session, config.interview_id)
     session.on("close", lambda _: ctx.shutdown("interview session closed"))
     running.watch_room(ctx.room, settings.rejoin_grace_seconds)
@@ -140,6 +152,16 @@ async def interview(ctx: JobContext) -> None:
         ),
     )
     ctx.add_shutdown_callback(running.aclose)
+
+
+def transcribe_when_the_respondent_stops(session: AgentSession, transcribe_now: Callable[[], None]) -> None:
+    """The VAD heard the respondent stop: transcribe what they said at once, so the end-of-turn verdict has the
+    words of the whole answer when it is made."""
+
+    @session.on("user_state_changed")
+    def _on_user_state(event: UserStateChangedEvent) -> None:
+        if event.old_state == "speaking" and event.new_state == "listening":
+            transcribe_now()
 
 
 def agent_holds_the_floor(session: AgentSession) -> bool:
