@@ -46,6 +46,9 @@ class InterviewSession:
             kwargs["room_options"] = room_options or room_io.RoomOptions(
                 participant_identity=identity, close_on_disconnect=False
             )
+            # Nothing drives or watches the session over the room (`RemoteSession`): without a session host, the
+            # framework does not send every event and transcript of the interview into the room as well.
+            kwargs["session_host"] = False
         await self.session.start(agent=self.agent, **kwargs)
         self._tasks.append(
             asyncio.get_running_loop().create_task(

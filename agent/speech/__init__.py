@@ -66,10 +66,26 @@ def _models(userdata: dict[str, Any]) -> dict[str, Any]:
                 from agent.speech.piper import PiperVoice
                 from agent.speech.stt import load_whisper
 
-                _shared[_KEY] = {
+                loaded = {
                     "tiny.en": load_whisper("tiny.en"),
                     "base": load_whisper("base"),
                     "piper": PiperVoice(*models.piper_voice()),
                 }
+                _warm_up(loaded)
+                _shared[_KEY] = loaded
         userdata[_KEY] = _shared[_KEY]
     return userdata[_KEY]
+
+
+def _warm_up(models: dict[str, Any]) -> None:
+    """Run each model once, as the worker starts: a model's first run sets up its buffers and plans (hundreds of
+    milliseconds, and tens of megabytes that every later run reuses), which the first respondent's greeting and first
+    answer would otherwise wait for."""
+    import numpy as np
+
+    from agent.speech.stt import WHISPER_RATE, transcribe
+
+    second = np.zeros(WHISPER_RATE, dtype=np.float32)
+    transcribe(models["tiny.en"], second, "en")
+    transcribe(models["base"], second, "ru")
+    models["piper"].warm_up()

@@ -102,6 +102,10 @@ class PiperVoice:
                     self._cache_bytes -= old.nbytes
         return audio
 
+    def warm_up(self) -> None:
+        """One run, not kept in the cache: onnxruntime sets up its buffers on a session's first run."""
+        self._synthesize("Hello.", 1.0)
+
     def _synthesize(self, sentence: str, speed: float) -> np.ndarray:
         phonemes = espeak.phonemize(sentence, self.config.espeak_voice)
         if not phonemes.strip():

@@ -20,6 +20,7 @@ import os
 import re
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -71,7 +72,9 @@ def load_whisper(name: str) -> WhisperModel:
 
 
 def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
-    """Blocking: `audio` is mono float32 at 16 kHz; `language` None detects it."""
+    """Blocking: `audio` is mono float32 at 16 kHz; `language` None detects it. Every utterance is heard in Whisper's
+    own 30 s windows: in a shorter window (the encoder's input cut to 10 s, a third of the time) Whisper mishears
+    more of what reaches it through the browser ("Sorry, can you fear me well?")."""
     if len(audio) < WHISPER_RATE // 10:  # under 0.1 s: nothing was said
         return Transcript("", language or "en", 0.0, 0.0, len(audio) / WHISPER_RATE)
     segments, info = model.transcribe(
@@ -82,12 +85,16 @@ def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> 
         vad_filter=False,
         condition_on_previous_text=False,
         without_timestamps=True,
-        max_new_tokens=min(440, 16 + int(TOKENS_PER_SECOND * min(len(audio) / WHISPER_RATE, 30.0))),
+        max_new_tokens=_max_new_tokens(len(audio)),
     )
     segments = list(segments)
     text = " ".join(segment.text.strip() for segment in segments).strip()
     confidence = float(np.exp(np.mean([s.avg_logprob for s in segments]))) if segments else 0.0
     return Transcript(text, info.language, info.language_probability, confidence, info.duration)
+
+
+def _max_new_tokens(samples: int) -> int:
+    return min(440, 16 + int(TOKENS_PER_SECOND * min(samples / WHISPER_RATE, 30.0)))
 
 
 def to_whisper_audio(buffer: AudioBuffer) -> np.ndarray:
@@ -128,6 +135,7 @@ class WhisperSTT(stt.STT):
         self.ignore_backchannel = ignore_backchannel or (lambda: False)
         # set by the worker: seconds from a flush to its transcript, for the latency metrics
         self.on_transcribed = on_transcribed
+        self._streams: weakref.WeakSet[_WhisperStream] = weakref.WeakSet()
 
     def wanted_language(self, language: NotGivenOr[str] = NOT_GIVEN) -> str | None:
         wanted = language if is_given(language) and language else self._language
@@ -138,7 +146,20 @@ class WhisperSTT(stt.STT):
     def stream(
         self, *, language: NotGivenOr[str] = NOT_GIVEN, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
     ) -> stt.RecognizeStream:
-        return _WhisperStream(stt=self, language=self.wanted_language(language), conn_options=conn_options)
+        stream = _WhisperStream(stt=self, language=self.wanted_language(language), conn_options=conn_options)
+        self._streams.add(stream)
+        return stream
+
+    def transcribe_now(self) -> None:
+        """Transcribe what each open stream holds now, without waiting for the session's flush. The worker calls it
+        when the session's VAD hears the respondent stop: the session flushes then too, but not when an earlier part of
+        the answer ended mid-sentence ("I write the important things on …"); then it waits half its `max_delay`
+        before it asks for the rest, and the reply with it."""
+        for stream in list(self._streams):
+            try:
+                stream.flush()
+            except RuntimeError:  # closed, or its input ended
+                self._streams.discard(stream)
 
     def transcript_event(self, result: Transcript) -> stt.SpeechEvent:
         return stt.SpeechEvent(
