@@ -8,24 +8,15 @@ from datetime import timedelta
 
 import pytest
 from litestar.testing import AsyncTestClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from control_plane.app import create_app
 from control_plane.links.lifecycle import sweep
 from control_plane.tables import Link
 from control_plane.timeutil import utcnow
 from tests.control_plane.conftest import token_of
+from tests.metrics import sample
 
 TOKEN = "metrics-token-0123456789"
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == name and labels.items() <= s.labels.items()
-    )
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ARTIFACTS, BARGE_IN, E2E, GUIDE, audible, chromium_page
+from tests.metrics import sample
 
 pytestmark = pytest.mark.e2e
 AGENT_TURN = "#live-transcript li.turn-agent"
@@ -168,18 +169,6 @@ def scrape(port: int) -> str:
 def scrape_control_plane(base: str) -> str:
     with urllib.request.urlopen(f"{base}/metrics", timeout=10) as r:
         return r.read().decode()
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    """The sum of a metric's samples whose labels include `labels`, in Prometheus' text format."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == name and labels.items() <= s.labels.items()
-    )
 
 
 def metric(text: str, name: str) -> float:
