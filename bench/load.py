@@ -7,8 +7,9 @@ and each target rate, sends requests on a fixed schedule whatever the answers do
 slow the sender, as real respondents and agents would not wait for each other). Latency is measured from each
 request's scheduled moment, so time spent queued behind a slow server counts. A request that fails, answers 4xx/5xx
 or takes longer than `--timeout` is an error. Prints, per database, kind and rate: the rate achieved (answers per
-second over the sending window), p50 and p99 latency, errors, and the control-plane process's CPU time per request
-(user + system, from /proc; the database server's own CPU is not in it). `--profile out` records the server with
+second over the sending window), p50 and p99 latency, errors, the control-plane process's CPU time per request
+(user + system, from /proc; the database server's own CPU is not in it) and the load generator's own CPU time per
+request (`load CPU`): on a small machine the generator competes with the server for the same cores. `--profile out` records the server with
 py-spy (`pip install py-spy`) into `out-<database>.txt`, folded stacks to read or to feed a flame graph.
 
 `join` is a first join of a fresh link (the interview starts: status, tokens, room token); `turn` is an agent's
@@ -52,6 +53,7 @@ class Row:
     errors: int
     sent: int
     cpu_ms: float
+    load_cpu_ms: float
 
 
 def cpu_seconds(pid: int) -> float:
@@ -143,11 +145,11 @@ class Load:
         return latencies, errors
 
     async def measure(self, database: str, kind: str, rate: float, requests: list) -> Row:
-        cpu = cpu_seconds(self.pid)
+        cpu, own = cpu_seconds(self.pid), time.process_time()
         started = time.perf_counter()
         latencies, errors = await self.fire(requests, rate)
         window = max(len(requests) / rate, time.perf_counter() - started)
-        used = cpu_seconds(self.pid) - cpu
+        used, own = cpu_seconds(self.pid) - cpu, time.process_time() - own
         return Row(
             database,
             kind,
@@ -158,6 +160,7 @@ class Load:
             errors,
             len(requests),
             used * 1000 / len(requests),
+            own * 1000 / len(requests),
         )
 
 
@@ -256,12 +259,12 @@ def main() -> None:
     print(f"\ncontrol plane under open-loop load, {args.seconds:g} s per rate, {os.cpu_count()} cores")
     print(
         f"{'database':<11}{'kind':<6}{'target/s':>9}{'achieved/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'CPU ms/req':>11}"
+        f"{'CPU ms/req':>11}{'load CPU':>9}"
     )
     for r in rows:
         print(
             f"{r.database:<11}{r.kind:<6}{r.target:>9.0f}{r.achieved:>11.1f}{r.p50:>9.1f}{r.p99:>9.1f}"
-            f"{r.errors:>8}{r.cpu_ms:>11.2f}"
+            f"{r.errors:>8}{r.cpu_ms:>11.2f}{r.load_cpu_ms:>9.2f}"
         )
 
 
