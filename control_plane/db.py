@@ -215,6 +215,14 @@ def transaction():
     return db.transaction()
 
 
+async def _keep_session(connection) -> None:
+    """What asyncpg's pool does to a connection given back, after rolling back a transaction left open (which it
+    always does first): nothing. Its default resets the session (`RESET ALL`, `UNLISTEN *`, releasing advisory
+    locks, closing cursors), one more round trip to PostgreSQL for every query outside a transaction; the control
+    plane changes no session state on pooled connections (its one advisory lock, the migration's, is held on a
+    connection of its own)."""
+
+
 @contextlib.asynccontextmanager
 async def connection_pool(size: int):
     """Keep database connections open for the app's life (without a pool, Piccolo connects once per query and
@@ -230,7 +238,7 @@ async def connection_pool(size: int):
         return
     pooled = size > 0 and not isinstance(db, SQLiteEngine)
     if pooled:
-        await db.start_connection_pool(min_size=min(2, size), max_size=size)
+        await db.start_connection_pool(min_size=min(2, size), max_size=size, reset=_keep_session)
     try:
         yield
     finally:
