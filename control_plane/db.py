@@ -54,6 +54,10 @@ class SQLite(SQLiteEngine):
     # Connections kept open while the app serves (`connection_pool`). Piccolo opens a new connection (a thread, the
     # file, a PRAGMA) for every query and every transaction, and closes it after: under load that was most of a
     # request's CPU. A pooled connection is returned only when no transaction is open on it.
+    #
+    # A query is one trip to the connection's thread (`execute_fetchall`), not three (execute, fetch, close the
+    # cursor): each trip waits for the event loop to come round, and a write holds the process's write lock
+    # throughout, so under load the extra trips were what the queue of writers waited on.
 
     def start_pool(self, size: int) -> None:
         self._pool_size = size
@@ -82,8 +86,7 @@ class SQLite(SQLiteEngine):
             return await super()._run_in_new_connection(query, args, query_type, table)
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()  # autocommit (isolation_level None): done once stepped through
+            rows = await connection.execute_fetchall(query, args or [])  # autocommit: done once stepped through
         except BaseException:
             await connection.close()
             raise
@@ -92,8 +95,7 @@ class SQLite(SQLiteEngine):
 
     async def _run_in_existing_connection(self, connection, query: str, args=None, query_type="generic", table=None):
         # Piccolo sets `PRAGMA foreign_keys` again before each query of a transaction; its connections already have it
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        return await connection.execute_fetchall(query, args or [])
 
     async def prepare(self) -> None:
         """Set the journal mode; WAL is a property of the file and stays set."""
