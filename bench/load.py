@@ -7,10 +7,14 @@ and each target rate, sends requests on a fixed schedule whatever the answers do
 slow the sender, as real respondents and agents would not wait for each other). Latency is measured from each
 request's scheduled moment, so time spent queued behind a slow server counts. A request that fails, answers 4xx/5xx
 or takes longer than `--timeout` is an error. Prints, per database, kind and rate: the rate achieved (answers per
-second over the sending window), p50 and p99 latency, errors, the control-plane process's CPU time per request
-(user + system, from /proc, of every server process; the database server's own CPU is not in it) and the load generator's own CPU time per
-request (`load CPU`): on a small machine the generator competes with the server for the same cores. `--profile out` records the server with
-py-spy (`pip install py-spy`) into `out-<database>.txt`, folded stacks to read or to feed a flame graph.
+second over the sending window), p50 and p99 latency, errors, the control plane's CPU time per request (user +
+system, from /proc, of every server process; the database server's own CPU is not in it) and the load generator's
+own CPU time per request (`load CPU`): on a small machine the generator competes with the server for the same
+cores. `--profile out` records the server with py-spy (`pip install py-spy`) into `out-<database>.txt`, folded
+stacks to read or to feed a flame graph (py-spy slows the server: read the shares, not the rates).
+
+The PostgreSQL URL is used as given: asyncpg negotiates TLS whenever the server offers it (`sslmode=prefer`), and
+on a database on the same host `?sslmode=disable` saves the encryption's CPU (docs/benchmarks.md).
 
 `join` is a first join of a fresh link (the interview starts: status, tokens, room token); `turn` is an agent's
 turn post (`PUT /api/agent/interviews/{id}/turns/{seq}`), spread over `--interviews` interviews in progress.
