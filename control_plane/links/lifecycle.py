@@ -85,7 +85,6 @@ async def start(row: dict[str, Any], email: str, research_goals: str, interview_
     """The respondent's first join: start the clock and freeze the context. Answer the link as this call left it
     (`id`, `status`, `respondent_email`, `ends_at`), or None when it was not pending any more (another join
     started it first)."""
-    assert allowed(S.pending, S.active)
     now = utcnow()
     ends_at = now + timedelta(minutes=row["duration_minutes"])
     moved = await run(
