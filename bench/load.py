@@ -7,13 +7,19 @@ and each target rate, sends requests on a fixed schedule whatever the answers do
 slow the sender, as real respondents and agents would not wait for each other). Latency is measured from each
 request's scheduled moment, so time spent queued behind a slow server counts. A request that fails, answers 4xx/5xx
 or takes longer than `--timeout` is an error. Prints, per database, kind and rate: the rate achieved (answers per
-second over the sending window), p50 and p99 latency, errors, and the control-plane process's CPU time per request
-(user + system, from /proc; the database server's own CPU is not in it). `--profile out` records the server with
-py-spy (`pip install py-spy`) into `out-<database>.txt`, folded stacks to read or to feed a flame graph.
+second over the sending window), p50 and p99 latency, errors, the control plane's CPU time per request (user +
+system, from /proc, of every server process; the database server's own CPU is not in it) and the load generator's
+own CPU time per request (`load CPU`): on a small machine the generator competes with the server for the same
+cores. `--profile out` records the server with py-spy (`pip install py-spy`) into `out-<database>.txt`, folded
+stacks to read or to feed a flame graph (py-spy slows the server: read the shares, not the rates).
+
+The PostgreSQL URL is used as given: asyncpg negotiates TLS whenever the server offers it (`sslmode=prefer`), and
+on a database on the same host `?sslmode=disable` saves the encryption's CPU (docs/benchmarks.md).
 
 `join` is a first join of a fresh link (the interview starts: status, tokens, room token); `turn` is an agent's
 turn post (`PUT /api/agent/interviews/{id}/turns/{seq}`), spread over `--interviews` interviews in progress.
-Agent dispatch is off (`DISPATCH_AGENTS=false`), so no LiveKit call is in either.
+Agent dispatch is off (`DISPATCH_AGENTS=false`), so no LiveKit call is in either. `--processes N` serves
+PostgreSQL with N server processes (`WEB_CONCURRENCY`); SQLite is always served by one (it refuses more).
 """
 
 from __future__ import annotations
@@ -52,11 +58,15 @@ class Row:
     errors: int
     sent: int
     cpu_ms: float
+    load_cpu_ms: float
 
 
 def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of every process under it (the server processes `--processes` starts)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    own = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    return own + sum(cpu_seconds(child) for child in children)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -143,11 +153,11 @@ class Load:
         return latencies, errors
 
     async def measure(self, database: str, kind: str, rate: float, requests: list) -> Row:
-        cpu = cpu_seconds(self.pid)
+        cpu, own = cpu_seconds(self.pid), time.process_time()
         started = time.perf_counter()
         latencies, errors = await self.fire(requests, rate)
         window = max(len(requests) / rate, time.perf_counter() - started)
-        used = cpu_seconds(self.pid) - cpu
+        used, own = cpu_seconds(self.pid) - cpu, time.process_time() - own
         return Row(
             database,
             kind,
@@ -158,6 +168,7 @@ class Load:
             errors,
             len(requests),
             used * 1000 / len(requests),
+            own * 1000 / len(requests),
         )
 
 
@@ -210,6 +221,7 @@ def bench(database_url: str | None, args) -> list[Row]:
             "STARTER_TOKENS": str(total_links * 2),
             "DISPATCH_AGENTS": "false",
             "DB_POOL_SIZE": str(args.pool) if args.pool is not None else "",
+            "WEB_CONCURRENCY": str(args.processes if database_url else 1),
         },
     )
     proc = stack.start_control_plane()
@@ -218,7 +230,8 @@ def bench(database_url: str | None, args) -> list[Row]:
         # py-spy samples the server for the whole run; its folded stacks say where the CPU per request goes
         out = f"{args.profile}-{'postgresql' if database_url else 'sqlite'}.txt"
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-        command = [spy, "record", "--pid", str(proc.popen.pid), "--format", "raw", "--rate", "200", "-o", out]
+        command = [spy, "record", "--pid", str(proc.popen.pid), "--subprocesses", "--format", "raw", "--rate", "200"]
+        command += ["-o", out]
         profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         database = "PostgreSQL" if database_url else "SQLite"
@@ -247,6 +260,9 @@ def main() -> None:
     parser.add_argument("--interviews", type=int, default=100, help="interviews the turn posts are spread over")
     parser.add_argument("--timeout", type=float, default=5, help="a slower answer is an error")
     parser.add_argument("--pool", type=int, help="DB_POOL_SIZE for the server (default: its own)")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="WEB_CONCURRENCY on PostgreSQL (SQLite always runs one process)"
+    )
     parser.add_argument("--profile", help="record the server with py-spy into PROFILE-<database>.txt (folded stacks)")
     parser.add_argument("--postgres", help="a PostgreSQL URL for an empty database to compare with")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True, help="run on SQLite")
@@ -256,12 +272,12 @@ def main() -> None:
     print(f"\ncontrol plane under open-loop load, {args.seconds:g} s per rate, {os.cpu_count()} cores")
     print(
         f"{'database':<11}{'kind':<6}{'target/s':>9}{'achieved/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'CPU ms/req':>11}"
+        f"{'CPU ms/req':>11}{'load CPU':>9}"
     )
     for r in rows:
         print(
             f"{r.database:<11}{r.kind:<6}{r.target:>9.0f}{r.achieved:>11.1f}{r.p50:>9.1f}{r.p99:>9.1f}"
-            f"{r.errors:>8}{r.cpu_ms:>11.2f}"
+            f"{r.errors:>8}{r.cpu_ms:>11.2f}{r.load_cpu_ms:>9.2f}"
         )
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import getpass
 import logging
+import os
 import sys
+import tempfile
 
 from control_plane.settings import SettingsError, load_settings
+
+# Where prometheus-client's processes keep their metrics when several serve (read by it at import, so set before).
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def _run(coro):
@@ -33,9 +40,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not args.no_migrate:
         _run(migrate())
-    print(f"Control plane on http://{args.host}:{args.port} (public address {settings.public_base_url})", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    processes = settings.web_concurrency
+    where = f"http://{args.host}:{args.port} (public address {settings.public_base_url})"
+    if processes == 1:
+        print(f"Control plane on {where}", flush=True)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        return 0
+    # Several processes on one port, each the whole app (its own pool, its own background loops: those take leases
+    # and claims in the database, so they are as safe here as in separate replicas). Their metrics meet in a
+    # directory of their own, which `GET /metrics` in any of them sums.
+    with tempfile.TemporaryDirectory(prefix="control-plane-metrics-") as shared:
+        os.environ[MULTIPROCESS_DIR] = shared
+        print(f"Control plane on {where}, {processes} server processes", flush=True)
+        uvicorn.run(
+            "control_plane.app:create_app",
+            factory=True,
+            workers=processes,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            log_config=_worker_logging(),
+        )
     return 0
+
+
+def _worker_logging() -> dict:
+    """uvicorn's logging, plus ours (`main`'s), set up again in each server process it starts."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["plain"] = {"format": LOG_FORMAT}
+    config["handlers"]["plain"] = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    config["root"] = {"level": "INFO", "handlers": ["plain"]}
+    config["loggers"]["piccolo"] = {"level": "WARNING"}
+    return config
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
@@ -98,7 +137,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("piccolo").setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     try:

@@ -12,8 +12,10 @@
   closed by the server);
 - the process's own CPU seconds, memory and open files (`process_*`, from prometheus-client).
 
-Each replica runs one process (`python -m control_plane serve` runs no worker processes), so each keeps its own
-counters in memory and is scraped on its own; sum over replicas in Prometheus. The endpoint answers a request that
+Each replica is scraped on its own; sum over replicas in Prometheus. A replica of several server processes
+(`WEB_CONCURRENCY`) keeps its metrics in files shared by its processes (prometheus-client's multiprocess mode), and
+`/metrics`, whichever process answers, sums them (`control_plane_requests_in_progress` is given per process, `pid`);
+the `process_*` metrics are then not served (prometheus-client has none across processes). The endpoint answers a request that
 carries `Authorization: Bearer <METRICS_TOKEN>`, or, with no `METRICS_TOKEN` set, any request from the loopback
 address only (so a scraper on the same host works with nothing set, and nothing leaks through a load balancer).
 """
@@ -21,11 +23,12 @@ address only (so a scraper on the same host works with nothing set, and nothing 
 from __future__ import annotations
 
 import ipaddress
+import os
 
 from litestar import Request, Response, get
 from litestar.plugins.prometheus import PrometheusConfig
 from piccolo.query.functions.aggregate import Count
-from prometheus_client import REGISTRY, Counter, Gauge, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from control_plane.auth import same_secret
@@ -44,7 +47,13 @@ prometheus = PrometheusConfig(
     exclude=["^/metrics$", "^/static/"],
 )
 
-INTERVIEWS = Gauge("control_plane_interviews", "Interview links by status, counted when scraped", ["status"])
+# Counted by whichever process was scraped: with several, its count is the one to give.
+INTERVIEWS = Gauge(
+    "control_plane_interviews",
+    "Interview links by status, counted when scraped",
+    ["status"],
+    multiprocess_mode="mostrecent",
+)
 DISPATCHES = Counter("control_plane_agent_dispatches", "Agent dispatches asked of LiveKit", ["outcome"])
 REDISPATCHES = Counter(
     "control_plane_agent_redispatches", "Agents sent again into an interview under way, by why", ["reason"]
@@ -88,7 +97,16 @@ async def metrics(request: Request, settings: Settings) -> Response:
             403, "forbidden", "Metrics are served to the loopback address only unless METRICS_TOKEN is set."
         )
     await count_interviews()
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+def exposition() -> bytes:
+    """Every metric of this replica: its own process's, or, when several processes serve, all of theirs."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return generate_latest(registry)
 
 
 routes = [metrics]

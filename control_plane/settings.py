@@ -45,6 +45,8 @@ class Settings:
     reconcile_interval_seconds: float = 10.0
     dispatch_agents: bool = True
     db_pool_size: int = 20
+    # Server processes per host (`python -m control_plane serve`), all on one port; above 1 needs PostgreSQL.
+    web_concurrency: int = 1
     # The language model, read as the agent workers read it (`llm_settings`): reports use it, and whether it is set
     # says whether interviewers can translate a guide into the link's language (the offline interviewer cannot).
     llm_base_url: str = ""
@@ -178,6 +180,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reconcile_interval_seconds=float(_int(env, "RECONCILE_INTERVAL_SECONDS", 10, 1, 3_600)),
         dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
         db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size, 0, 1000),
+        web_concurrency=_int(env, "WEB_CONCURRENCY", d.web_concurrency, 1, 64),
         llm_base_url=llm_base_url,
         llm_api_key=llm_api_key,
         report_llm_base_url=report_llm_base_url,
@@ -223,4 +226,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"BUY_TOKENS_URL must be an https:// address, got {settings.buy_tokens_url!r}")
     if not settings.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+    if settings.web_concurrency > 1 and settings.database_url.startswith("sqlite"):
+        # SQLite has one writer at a time: one process queues its writes on its own lock, several would meet in
+        # SQLite's busy handler, which sleeps and retries (docs/benchmarks.md: seconds of tail under load).
+        raise SettingsError(
+            "WEB_CONCURRENCY above 1 needs PostgreSQL (DATABASE_URL=postgresql://…): on SQLite the processes would "
+            "contend for the database's one write lock"
+        )
     return settings

@@ -11,12 +11,12 @@ import logging
 import re
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from control_plane import livekit
 from control_plane.accounts.services import normalise_email
 from control_plane.auth import same_secret
-from control_plane.db import transaction
+from control_plane.db import Statement, run, transaction
 from control_plane.errors import EmailMismatch, InvalidInput, InvalidStatus, LinkGone, NotFound, TurnConflict
 from control_plane.interviews.schemas import (
     AgentInterview,
@@ -29,7 +29,6 @@ from control_plane.interviews.schemas import (
     TranscriptTurn,
 )
 from control_plane.links import lifecycle
-from control_plane.projects import services as projects
 from control_plane.settings import Settings
 from control_plane.tables import GuideQuestion, Link, LinkStatus, Turn
 from control_plane.timeutil import aware, utcnow
@@ -76,27 +75,44 @@ async def public_view(token: str, settings: Settings) -> PublicInterview:
     )
 
 
+# What a join reads, in one query: the link's columns the join and the clock need (`lifecycle.refresh`, `expire`),
+# and its project's context (frozen at the first join when the link has none of its own).
+LINK_FOR_JOIN = Statement(
+    """
+    SELECT l.id, l.account, l.project, l.name, l.is_test, l.status, l.duration_minutes, l.expires_at, l.ends_at,
+        l.research_goals, l.interview_guide, l.respondent_email, l.reserved_tokens,
+        p.research_goals AS project_research_goals, p.interview_guide AS project_interview_guide
+    FROM link l JOIN project p ON p.id = l.project
+    WHERE l.token = $1
+    """
+)
+
+
 async def join(token: str, email: str, settings: Settings) -> tuple[RoomAccess, bool]:
     """Join (or rejoin) the interview; answer the room credentials and whether this join started it."""
     email = normalise_email(email)
-    row = await _by_token(token, settings)
+    rows = await run(LINK_FOR_JOIN, token) if TOKEN_RE.fullmatch(token) else []
+    if not rows:
+        raise NotFound("No interview at this address.")
+    row = await lifecycle.refresh(rows[0], settings)
     _usable(row)
     started = False
     if row["status"] == LinkStatus.pending.value:
-        project = await projects.get(row["account"], row["project"])
-        started = await lifecycle.start(
+        moved = await lifecycle.start(
             row,
             email,
-            row["research_goals"] or project.research_goals,
-            row["interview_guide"] or project.interview_guide,
+            row["research_goals"] or row["project_research_goals"],
+            row["interview_guide"] or row["project_interview_guide"],
         )
-        # as it is now (another join may have started it): only what the answer needs
-        row = (
-            await Link.select(Link.id, Link.status, Link.respondent_email, Link.ends_at)
-            .where(Link.id == row["id"])
-            .first()
-        )
-        _usable(row)
+        started = moved is not None
+        if moved is None:  # another join started it first: as it is now, only what the answer needs
+            moved = (
+                await Link.select(Link.id, Link.status, Link.respondent_email, Link.ends_at)
+                .where(Link.id == row["id"])
+                .first()
+            )
+            _usable(moved)
+        row = moved
     if row["respondent_email"] != email:
         raise EmailMismatch()
     ends_at = aware(row["ends_at"])
@@ -127,6 +143,16 @@ async def leave(token: str, email: str, settings: Settings) -> LeftInterview:
 # The agent's side.
 
 
+# The columns of the interview the agent's endpoints use (`agent_config` the most), read on every agent call.
+INTERVIEW_FOR_AGENT = Statement(
+    """
+    SELECT id, status, started_at, ends_at, duration_minutes, language, voice, topics,
+        frozen_research_goals, frozen_interview_guide
+    FROM link WHERE id = $1
+    """
+)
+
+
 async def for_agent(interview_id: str, key: str, settings: Settings) -> dict[str, Any]:
     """The interview the key opens; another interview's id, or a wrong key, is not found."""
     try:
@@ -135,10 +161,10 @@ async def for_agent(interview_id: str, key: str, settings: Settings) -> dict[str
         raise NotFound("No such interview.") from None
     if not same_secret(key, livekit.agent_key(settings, link_id)):
         raise NotFound("No such interview.")
-    row = await Link.select().where(Link.id == link_id).first()
-    if row is None or row["started_at"] is None:
+    rows = await run(INTERVIEW_FOR_AGENT, link_id)
+    if not rows or rows[0]["started_at"] is None:
         raise NotFound("No such interview.")
-    return row
+    return rows[0]
 
 
 async def completion_state(link_id: UUID) -> CompletionState:
@@ -255,6 +281,20 @@ async def _newer_questions(link_id: UUID, through_seq: int) -> bool:
     return newest is not None and newest["through_seq"] > through_seq
 
 
+# A turn is stored once: the unique key decides between concurrent posts of one seq (one inserts, the others insert
+# nothing). The columns are the `Turn` table's, with its defaults (a new id, the time stored) given here.
+INSERT_TURN = Statement(
+    """
+    INSERT INTO turn (id, link, key, seq, speaker, text, started_at, ended_at, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING id
+    """,
+    write=True,
+)
+TURN_BY_KEY = Statement("SELECT speaker, text FROM turn WHERE key = $1")
+
+
 async def put_turn(
     row: dict[str, Any], seq: int, speaker: str, text: str, started_at: datetime, ended_at: datetime
 ) -> bool:
@@ -262,11 +302,9 @@ async def put_turn(
     if row["status"] not in (LinkStatus.active.value, LinkStatus.completed.value):
         raise LinkGone(row["status"])
     key = f"{row['id']}:{seq}"
-    turn = Turn(link=row["id"], key=key, seq=seq, speaker=speaker, text=text, started_at=started_at, ended_at=ended_at)
-    # The unique key decides between concurrent posts of one seq: one inserts, the others insert nothing.
-    if await Turn.insert(turn).on_conflict(target=Turn.key, action="DO NOTHING").returning(Turn.id):
+    if await run(INSERT_TURN, uuid4(), row["id"], key, seq, speaker, text, started_at, ended_at, utcnow()):
         return True
-    existing = await Turn.select(Turn.speaker, Turn.text).where(Turn.key == key).first()
+    existing = (await run(TURN_BY_KEY, key))[0]
     if existing["speaker"] != speaker or existing["text"] != text:
         raise TurnConflict()
     return False

@@ -19,7 +19,7 @@ from uuid import UUID
 from piccolo.columns import Column
 from piccolo.engine.sqlite import SQLiteEngine
 
-from control_plane.db import engine, transaction
+from control_plane.db import Statement, engine, run, transaction
 from control_plane.errors import InvalidStatus
 from control_plane.hooks import services as hooks
 from control_plane.metrics import SWEEPER_MOVES
@@ -68,22 +68,34 @@ async def _settle(row: dict[str, Any], charge: int, detail: str) -> None:
     await wallet.settle(row["account"], row["id"], row["reserved_tokens"], charge, detail)
 
 
-async def start(row: dict[str, Any], email: str, research_goals: str, interview_guide: str) -> bool:
-    """The respondent's first join: start the clock and freeze the context. Answer whether this call started it."""
+# The first join's move, written once (`db.Statement`): it runs on every first join. One statement, so it needs no
+# transaction of its own to be all-or-nothing; `WHERE status = 'pending'` lets one of two concurrent joins move it.
+START = Statement(
+    """
+    UPDATE link SET status = $1, respondent_email = $2, started_at = $3, ends_at = $4,
+        frozen_research_goals = $5, frozen_interview_guide = $6
+    WHERE id = $7 AND status = $8
+    RETURNING id, status, respondent_email, ends_at
+    """,
+    write=True,
+)
+
+
+async def start(row: dict[str, Any], email: str, research_goals: str, interview_guide: str) -> dict[str, Any] | None:
+    """The respondent's first join: start the clock and freeze the context. Answer the link as this call left it
+    (`id`, `status`, `respondent_email`, `ends_at`), or None when it was not pending any more (another join
+    started it first)."""
     now = utcnow()
-    async with transaction():
-        return await _move(
-            row["id"],
-            S.pending,
-            S.active,
-            {
-                Link.respondent_email: email,
-                Link.started_at: now,
-                Link.ends_at: now + timedelta(minutes=row["duration_minutes"]),
-                Link.frozen_research_goals: research_goals,
-                Link.frozen_interview_guide: interview_guide,
-            },
-        )
+    ends_at = now + timedelta(minutes=row["duration_minutes"])
+    moved = await run(
+        START, S.active.value, email, now, ends_at, research_goals, interview_guide, row["id"], S.pending.value
+    )
+    if not moved:
+        return None
+    log.info(
+        "interview %s: %s -> %s (%s)", row["id"], S.pending.value, S.active.value, TRANSITIONS[(S.pending, S.active)]
+    )
+    return moved[0]
 
 
 async def cancel(row: dict[str, Any]) -> None:
