@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -64,3 +67,20 @@ def test_a_sentence_said_before_comes_from_the_cache(userdata):
     again = piper.synthesize(sentence)
     assert piper.cache_hits == hits + 1
     assert again is first and len(first) > piper.sample_rate // 2
+
+
+def test_respondents_joining_together_share_one_synthesis_of_the_greeting(userdata):
+    piper = userdata["speech"]["piper"]
+    greeting = "Hello, and thank you for joining this conversation about planning today."
+    start = threading.Barrier(4)
+    runs = piper.runs
+
+    def say() -> np.ndarray:
+        start.wait()
+        return piper.synthesize(greeting)
+
+    with ThreadPoolExecutor(4) as pool:
+        heard = list(pool.map(lambda _: say(), range(4)))
+
+    assert piper.runs == runs + 1
+    assert all(audio is heard[0] for audio in heard) and len(heard[0]) > piper.sample_rate
