@@ -26,8 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.tokenizer import Tokenizer
-from faster_whisper.transcribe import get_ctranslate2_storage, get_suppressed_tokens
 from livekit import rtc
 from livekit.agents import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions, stt
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
@@ -40,17 +38,6 @@ WHISPER_RATE = 16000
 # Greedy decoding at temperature 0 can loop on unclear audio ("баси баси баси ..."): cap each 30 s window at a
 # generous speaking rate so a loop ends in a fraction of a second instead of filling the window's 448 tokens.
 TOKENS_PER_SECOND = 12
-# Whisper hears 30 s windows, and a 3 s answer padded to 30 s costs as much as 30 s of speech (the encoder is most
-# of the work, and its attention grows with the square of the window). An utterance of up to SHORT_MAX_SECONDS is heard
-# in a window of SHORT_WINDOW_SECONDS instead, with at least a second of silence after it: the encoder takes about a
-# third of the time, and on the room bench's answers and the ones recorded through Chromium it mishears fewer words
-# (docs/offline.md). A 10 or 15 s window was faster still but misheard what reached it through Chromium ("Sorry, can
-# you fear me well?"); with less than a second of silence after the speech Whisper repeats itself.
-SHORT_WINDOW_SECONDS = 20
-SHORT_MAX_SECONDS = 19.0
-# faster-whisper's own rule for a window that holds no speech
-NO_SPEECH_THRESHOLD = 0.6
-LOG_PROB_THRESHOLD = -1.0
 # The stream keeps at most this much audio between two flushes; quiet audio before the speech is dropped as it comes.
 MAX_BUFFER_SECONDS = 300
 PRE_ROLL_SECONDS = 0.5
@@ -85,12 +72,11 @@ def load_whisper(name: str) -> WhisperModel:
 
 
 def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
-    """Blocking: `audio` is mono float32 at 16 kHz; `language` None detects it. An utterance of up to
-    SHORT_MAX_SECONDS is heard in a window of SHORT_WINDOW_SECONDS, a longer one in Whisper's own 30 s windows."""
+    """Blocking: `audio` is mono float32 at 16 kHz; `language` None detects it. Every utterance is heard in Whisper's
+    own 30 s windows: in a shorter one Whisper mishears more of what reaches it through the browser
+    (`bench.whisper_window`; docs/offline.md)."""
     if len(audio) < WHISPER_RATE // 10 or _loudest(audio) <= QUIET_RMS:  # under 0.1 s, or no sound: nothing said
         return Transcript("", language or "en", 0.0, 0.0, len(audio) / WHISPER_RATE)
-    if len(audio) <= SHORT_MAX_SECONDS * WHISPER_RATE:
-        return _transcribe_short(model, audio, language)
     segments, info = model.transcribe(
         audio,
         language=language,
@@ -116,56 +102,6 @@ def _loudest(audio: np.ndarray) -> float:
 
 def _max_new_tokens(samples: int) -> int:
     return min(440, 16 + int(TOKENS_PER_SECOND * min(samples / WHISPER_RATE, 30.0)))
-
-
-def _transcribe_short(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
-    """One utterance in a SHORT_WINDOW_SECONDS window: the same greedy decoding as `model.transcribe` (no
-    timestamps, the same suppressed tokens, a segment skipped as no speech by the same rule), on two thirds of the
-    encoder's input."""
-    window = np.zeros(SHORT_WINDOW_SECONDS * WHISPER_RATE, dtype=np.float32)
-    window[: len(audio)] = audio
-    # the padding is digital silence, as in Whisper's own 30 s windows (the log-mel floor follows the speech's peak)
-    features = model.feature_extractor(window)[:, : SHORT_WINDOW_SECONDS * 100]
-    encoded = model.model.encode(get_ctranslate2_storage(features[None]))
-    probability = 1.0
-    if language is None:
-        if model.model.is_multilingual:
-            token, probability = model.model.detect_language(encoded)[0][0]
-            language = token[2:-2]
-        else:
-            language = "en"
-    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
-    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-    result = model.model.generate(
-        encoded,
-        [prompt],
-        beam_size=1,
-        max_length=len(prompt) + _max_new_tokens(len(audio)),
-        return_scores=True,
-        return_no_speech_prob=True,
-        suppress_blank=True,
-        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
-    )[0]
-    tokens = result.sequences_ids[0]
-    avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
-    duration = len(audio) / WHISPER_RATE
-    if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD:
-        return Transcript("", language, probability, 0.0, duration)
-    text = _without_repeats(tokenizer.decode(tokens).strip())
-    return Transcript(text, language, probability, float(np.exp(avg_logprob)), duration)
-
-
-def _without_repeats(text: str) -> str:
-    """A sentence said twice in a row once: greedy decoding in a short window may loop on the whole utterance."""
-    kept: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
-        if not kept or _words(sentence) != _words(kept[-1]):
-            kept.append(sentence)
-    return " ".join(kept)
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
 
 
 def to_whisper_audio(buffer: AudioBuffer) -> np.ndarray:
