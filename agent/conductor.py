@@ -69,6 +69,11 @@ def interview_language(config: InterviewConfig) -> str:
     return detect_language(config.interview_guide)
 
 
+def fixed_openings(language: str = "en") -> list[str]:
+    """What each greeting says before its first placeholder: the same words for every respondent."""
+    return [variant.split("{", 1)[0] for key in ("greeting", "greeting_short") for variant in phrases()[key][language]]
+
+
 def new_progress(config: InterviewConfig) -> Progress:
     context = f"{config.research_goals} {' '.join(config.topics)}"
     return Progress(parse_guide(config.interview_guide), interview_language(config), context)

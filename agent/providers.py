@@ -90,7 +90,12 @@ def prewarm(settings: WorkerSettings, userdata: dict[str, Any]) -> None:
     except ConfigError as exc:
         log.error("%s", exc)
         return
-    module.prewarm(userdata)
+    if settings.has_model:
+        module.prewarm(userdata)
+        return
+    from agent.conductor import fixed_openings
+
+    module.prewarm(userdata, openings=fixed_openings("en"))
 
 
 def openai_options(settings: WorkerSettings, config: InterviewConfig) -> dict[str, dict[str, Any]]:

@@ -87,8 +87,11 @@ server = AgentServer(
     load_fnc=report_load,
     load_threshold=LOAD_THRESHOLD,
     # Warm runners wait for the next dispatches, so a respondent is greeted within a second or two. A thread is
-    # cheap (the models are shared); a process holds its own models.
-    num_idle_processes=2 if threaded else 1,
+    # cheap (the models are shared): one per interview the worker may hold, because the framework also counts each
+    # job accepted but not yet running as LOAD_THRESHOLD / num_idle_processes of load, and with two a worker turned
+    # away the third of several respondents who joined together (the control plane retried 11 s later). A process
+    # holds its own models.
+    num_idle_processes=settings.max_interviews if threaded else 1,
     # Long enough for a stopped job's queued turns to reach the control plane (FLUSH_SECONDS) with room to spare.
     shutdown_process_timeout=FLUSH_SECONDS + 15,
     # Loading the VAD, the end-of-turn model and the offline speech models takes seconds on a slow host.

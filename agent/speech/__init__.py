@@ -14,7 +14,7 @@ from typing import Any
 from livekit.agents.stt import STT
 from livekit.agents.tts import TTS
 
-from agent.speech.tts import VOICES
+from agent.speech.tts import VOICES, sentences
 
 __all__ = ["REQUIREMENTS", "VOICES", "build_stt", "build_tts", "prewarm"]
 
@@ -34,9 +34,16 @@ _shared: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def prewarm(userdata: dict[str, Any]) -> None:
-    """Load Whisper tiny.en, Whisper base and the Piper voice into `userdata`, once per process."""
-    _models(userdata)
+def prewarm(userdata: dict[str, Any], openings: list[str] | None = None) -> None:
+    """Load Whisper tiny.en, Whisper base and the Piper voice into `userdata`, once per process, and make the whole
+    sentences of `openings` (English text every interview begins with) ahead, so the first respondents' greetings come
+    from the voice's cache."""
+    loaded = _models(userdata)
+    for text in openings or []:
+        said = sentences(text)
+        complete = said if text.rstrip().endswith((".", "!", "?")) else said[:-1]
+        for sentence in complete:
+            loaded["piper"].synthesize(sentence)
 
 
 def build_stt(language: str, userdata: dict[str, Any]) -> STT:

@@ -11,6 +11,7 @@ import json
 import threading
 import unicodedata
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +63,10 @@ class PiperVoice:
         self._cache_bytes = 0
         self._cache_limit = cache_bytes
         self._cache_lock = threading.Lock()
+        # sentences being made now: a second interview asking for one waits for it instead of making it again
+        self._making: dict[tuple[str, float], Future[np.ndarray]] = {}
         self.cache_hits = 0
+        self.runs = 0
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = threads
@@ -85,21 +89,35 @@ class PiperVoice:
 
     def synthesize(self, sentence: str, speed: float = 1.0) -> np.ndarray:
         """Blocking: one sentence to int16 mono samples at `sample_rate` (empty if nothing to say). A sentence said
-        before comes from the cache."""
+        before comes from the cache, and one being made for another interview at this moment (respondents who join
+        together all hear the same greeting) is waited for, not made again."""
         key = (sentence, speed)
         with self._cache_lock:
             if (cached := self._cache.get(key)) is not None:
                 self._cache.move_to_end(key)
                 self.cache_hits += 1
                 return cached
-        audio = self._synthesize(sentence, speed)
+            making = self._making.get(key)
+            if making is None:
+                self._making[key] = mine = Future()
+        if making is not None:
+            return making.result()
+        try:
+            audio = self._synthesize(sentence, speed)
+        except BaseException as exc:
+            with self._cache_lock:
+                del self._making[key]
+            mine.set_exception(exc)
+            raise
         with self._cache_lock:
-            if key not in self._cache and audio.nbytes <= self._cache_limit:
+            del self._making[key]
+            if audio.nbytes <= self._cache_limit:
                 self._cache[key] = audio
                 self._cache_bytes += audio.nbytes
                 while self._cache_bytes > self._cache_limit:
                     _, old = self._cache.popitem(last=False)
                     self._cache_bytes -= old.nbytes
+        mine.set_result(audio)
         return audio
 
     def warm_up(self) -> None:
@@ -107,6 +125,7 @@ class PiperVoice:
         self._synthesize("Hello.", 1.0)
 
     def _synthesize(self, sentence: str, speed: float) -> np.ndarray:
+        self.runs += 1
         phonemes = espeak.phonemize(sentence, self.config.espeak_voice)
         if not phonemes.strip():
             return np.zeros(0, dtype=np.int16)

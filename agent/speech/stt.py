@@ -73,9 +73,9 @@ def load_whisper(name: str) -> WhisperModel:
 
 def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
     """Blocking: `audio` is mono float32 at 16 kHz; `language` None detects it. Every utterance is heard in Whisper's
-    own 30 s windows: in a shorter window (the encoder's input cut to 10 s, a third of the time) Whisper mishears
-    more of what reaches it through the browser ("Sorry, can you fear me well?")."""
-    if len(audio) < WHISPER_RATE // 10:  # under 0.1 s: nothing was said
+    own 30 s windows: in a shorter one Whisper mishears more of what reaches it through the browser
+    (`bench.whisper_window`; docs/offline.md)."""
+    if len(audio) < WHISPER_RATE // 10 or _loudest(audio) <= QUIET_RMS:  # under 0.1 s, or no sound: nothing said
         return Transcript("", language or "en", 0.0, 0.0, len(audio) / WHISPER_RATE)
     segments, info = model.transcribe(
         audio,
@@ -91,6 +91,13 @@ def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> 
     text = " ".join(segment.text.strip() for segment in segments).strip()
     confidence = float(np.exp(np.mean([s.avg_logprob for s in segments]))) if segments else 0.0
     return Transcript(text, info.language, info.language_probability, confidence, info.duration)
+
+
+def _loudest(audio: np.ndarray) -> float:
+    """The RMS of the loudest 20 ms of `audio` (Whisper says "you" to near-digital silence)."""
+    frame = WHISPER_RATE // 50
+    frames = audio[: len(audio) // frame * frame].reshape(-1, frame)
+    return float(np.sqrt((frames * frames).mean(axis=1)).max()) if len(frames) else 0.0
 
 
 def _max_new_tokens(samples: int) -> int:

@@ -27,3 +27,20 @@ def test_the_host_cpu_is_measured_between_zero_and_one():
     while not cpu._samples and time.monotonic() < deadline:
         time.sleep(0.1)
     assert 0.0 <= cpu.used() <= 1.0 and cpu._samples
+
+
+def test_an_idle_worker_accepts_as_many_respondents_joining_together_as_it_may_hold(monkeypatch):
+    """The framework counts each job it has accepted but not yet started as LOAD_THRESHOLD / num_idle_processes of
+    load; the worker must still say it is available with MAX_INTERVIEWS - 1 such jobs, and full with MAX_INTERVIEWS."""
+    from types import SimpleNamespace
+
+    from agent import worker
+
+    server, most = worker.server, worker.settings.max_interviews
+    # the state `AgentServer.run` sets up, as in production: no job running yet, nothing loaded
+    for name, value in {"_proc_pool": SimpleNamespace(processes=[]), "_devmode": False, "_worker_load": 0.0}.items():
+        monkeypatch.setattr(server, name, value, raising=False)
+    monkeypatch.setattr(server, "_reserved_slots", most - 1, raising=False)
+    assert server._is_available()
+    monkeypatch.setattr(server, "_reserved_slots", most)
+    assert not server._is_available()

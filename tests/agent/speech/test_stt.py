@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from livekit import rtc
 
 from agent import speech
-from agent.speech.stt import is_backchannel, to_whisper_audio
+from agent.speech.stt import WHISPER_RATE, is_backchannel, to_whisper_audio, transcribe
 
 from .conftest import espeak_frame
 
@@ -67,3 +68,22 @@ def test_backchannels_and_noise_are_told_from_answers():
         assert is_backchannel(text), text
     for text in ("Yeah, I plan on Sundays.", "Okay, so first I check my email.", "No.", "Sorry, can you repeat?"):
         assert not is_backchannel(text), text
+
+
+async def test_a_long_answer_is_heard_whole(userdata):
+    stt = speech.build_stt("en", userdata)
+    said = "I plan my week on Sunday evening with a paper notebook and a long list of tasks. " * 3
+    frame = espeak_frame(said + "Then I go to bed.", "en-us", 120)
+    assert frame.samples_per_channel / frame.sample_rate > 19
+
+    event = await stt.recognize(frame)
+
+    words = event.alternatives[0].text.lower()
+    assert words.count("notebook") >= 2 and "bed" in words, words
+
+
+@pytest.mark.parametrize("level", [1e-4, 3e-3, 1e-2])
+def test_silence_and_hiss_are_no_words(userdata, level):
+    hiss = np.random.default_rng(1).normal(0, level, 3 * WHISPER_RATE).astype(np.float32)
+
+    assert transcribe(userdata["speech"]["tiny.en"], hiss, "en").text == ""

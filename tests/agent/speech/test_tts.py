@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -64,3 +67,35 @@ def test_a_sentence_said_before_comes_from_the_cache(userdata):
     again = piper.synthesize(sentence)
     assert piper.cache_hits == hits + 1
     assert again is first and len(first) > piper.sample_rate // 2
+
+
+def test_respondents_joining_together_share_one_synthesis_of_the_greeting(userdata):
+    piper = userdata["speech"]["piper"]
+    greeting = "Hello, and thank you for joining this conversation about planning today."
+    start = threading.Barrier(4)
+    runs = piper.runs
+
+    def say() -> np.ndarray:
+        start.wait()
+        return piper.synthesize(greeting)
+
+    with ThreadPoolExecutor(4) as pool:
+        heard = list(pool.map(lambda _: say(), range(4)))
+
+    assert piper.runs == runs + 1
+    assert all(audio is heard[0] for audio in heard) and len(heard[0]) > piper.sample_rate
+
+
+async def test_the_greeting_begins_from_the_cache_once_the_worker_has_warmed_up(userdata):
+    from agent.conductor import fixed_openings
+
+    speech.prewarm(userdata, openings=fixed_openings("en"))
+    piper = userdata["speech"]["piper"]
+    runs = piper.runs
+    tts = speech.build_tts("en", "alloy", userdata)
+
+    async with tts.synthesize("Hello, and thank you for joining. We have 5 minutes, so let's begin.") as stream:
+        audio = [event.frame async for event in stream]
+
+    assert piper.runs == runs + 1  # the second sentence only: it holds the interview's length
+    assert sum(frame.samples_per_channel for frame in audio) > piper.sample_rate

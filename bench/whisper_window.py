@@ -1,0 +1,158 @@
+"""How Whisper's window changes what it hears and how long it takes: word error rate and time per answer.
+
+    .venv/bin/python -m bench.whisper_window [--model tiny.en] [--windows 10,15,20,30] [--clips DIR]
+
+Whisper is trained on 30 s windows and pads every input to 30 s, so a 3 s answer costs as much as 30 s of speech; the
+encoder's input can be cut to a shorter window (with at least a second of silence after the speech), which is what
+this measures against the 30 s window `agent.speech.stt` uses. It transcribes the room
+bench's answers (`bench.room_path`: plain answers, both halves of the paused ones and the whole of them, the barge-ins,
+the e2e tests' sentences), each in espeak-ng and in the Piper voice, in each window, and prints the word error rate per
+voice and the median time per answer. `--clips DIR` adds recordings of your own: 16 kHz mono WAV files, each with its
+words in a `.txt` file of the same name (for instance what reached a worker through Chromium).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_ctranslate2_storage, get_suppressed_tokens
+from livekit import rtc
+
+from agent.speech import stt
+from agent.speech.models import cache_dir
+from bench.room_path import BARGE_IN, GREETING_BARGE_IN, PAUSED, PLAIN, RATE, Voices
+
+# The e2e tests' sentences (tests/e2e/conftest.py)
+E2E = [
+    "I plan my week on Monday morning with a paper calendar and a long list of tasks.",
+    "I plan my week on Monday morning.",
+]
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def word_errors(reference: list[str], heard: list[str]) -> int:
+    """Substitutions, deletions and insertions: the edit distance between the two word lists."""
+    row = list(range(len(heard) + 1))
+    for i in range(1, len(reference) + 1):
+        diagonal, row[0] = row[0], i
+        for j in range(1, len(heard) + 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (reference[i - 1] != heard[j - 1]))
+    return row[len(heard)]
+
+
+def corpus(clips: Path | None) -> list[tuple[str, str, np.ndarray]]:
+    """(source, words said, float32 audio at 16 kHz)"""
+    voices = Voices(cache_dir() / "bench-room-path")
+    texts = [*PLAIN, *(a for a, _ in PAUSED), *(b for _, b in PAUSED), *(f"{a} {b}" for a, b in PAUSED)]
+    texts += [GREETING_BARGE_IN, BARGE_IN, *E2E]
+    found = []
+    for text in texts:
+        for voice in ("espeak", "piper"):
+            pcm = voices.render(text, voice)
+            found.append((voice, text, stt.to_whisper_audio(rtc.AudioFrame(pcm.tobytes(), RATE, 1, len(pcm)))))
+    for path in sorted(clips.glob("*.wav")) if clips else []:
+        with wave.open(str(path)) as w:
+            if w.getframerate() != stt.WHISPER_RATE or w.getnchannels() != 1:
+                raise SystemExit(f"{path}: expected 16 kHz mono")
+            audio = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float32) / 32768
+        found.append((clips.name, path.with_suffix(".txt").read_text().strip(), audio))
+    return found
+
+
+# faster-whisper's own rule for a window that holds no speech
+NO_SPEECH_THRESHOLD = 0.6
+LOG_PROB_THRESHOLD = -1.0
+
+
+def heard_in(model: WhisperModel, window: int, audio: np.ndarray) -> str:
+    """What Whisper hears in a window of `window` seconds; Whisper's own 30 s windows for 30 or a longer answer."""
+    if window >= 30 or len(audio) > (window - 1) * stt.WHISPER_RATE:  # at least a second of silence after speech
+        return stt.transcribe(model, audio, "en").text
+    return in_window(model, audio, "en", window)
+
+
+def in_window(model: WhisperModel, audio: np.ndarray, language: str, seconds: int) -> str:
+    """One utterance in a window of `seconds`: the same greedy decoding as `model.transcribe` (no timestamps, the same
+    suppressed tokens, a segment skipped as no speech by the same rule), on part of the encoder's input."""
+    window = np.zeros(seconds * stt.WHISPER_RATE, dtype=np.float32)
+    window[: len(audio)] = audio
+    # the padding is digital silence, as in Whisper's own 30 s windows (the log-mel floor follows the speech's peak)
+    features = model.feature_extractor(window)[:, : seconds * 100]
+    encoded = model.model.encode(get_ctranslate2_storage(features[None]))
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
+    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    result = model.model.generate(
+        encoded,
+        [prompt],
+        beam_size=1,
+        max_length=len(prompt) + stt._max_new_tokens(len(audio)),
+        return_scores=True,
+        return_no_speech_prob=True,
+        suppress_blank=True,
+        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+    )[0]
+    tokens = result.sequences_ids[0]
+    avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+    if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD:
+        return ""
+    return _without_repeats(tokenizer.decode(tokens).strip())
+
+
+def _without_repeats(text: str) -> str:
+    """A sentence said twice in a row once: greedy decoding in a short window may loop on the whole utterance."""
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if not kept or _words(sentence) != _words(kept[-1]):
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="tiny.en", choices=["tiny.en", "base"])
+    parser.add_argument("--windows", default="10,15,20,30", help="window lengths in seconds, comma-separated")
+    parser.add_argument("--clips", type=Path, help="a folder of 16 kHz mono WAVs, each with a .txt of its words")
+    parser.add_argument("--show", action="store_true", help="print each answer heard with two or more errors")
+    args = parser.parse_args()
+    clips = corpus(args.clips)
+    sources = sorted({source for source, _, _ in clips})
+    model = stt.load_whisper(args.model)
+    stt.transcribe(model, clips[0][2], "en")  # the first run sets up buffers
+    print(f"Whisper {args.model}, {len(clips)} answers ({', '.join(sources)})\n")
+    print("| window s | " + " | ".join(f"WER {s}" for s in sources) + " | WER all | median s per answer |")
+    print("| --- |" + " --- |" * (len(sources) + 2))
+    for window in [int(w) for w in args.windows.split(",")]:
+        errors = dict.fromkeys(sources, 0)
+        said = dict.fromkeys(sources, 0)
+        took = []
+        for source, text, audio in clips:
+            started = time.perf_counter()
+            heard = heard_in(model, window, audio)
+            took.append(time.perf_counter() - started)
+            wrong = word_errors(words(text), words(heard))
+            errors[source] += wrong
+            said[source] += len(words(text))
+            if args.show and wrong > 1:
+                print(f"  {window} s, {source}: {text!r} heard as {heard!r}")
+        cells = [f"{100 * errors[s] / said[s]:.1f} %" for s in sources]
+        total = 100 * sum(errors.values()) / sum(said.values())
+        print(f"| {window} | " + " | ".join(cells) + f" | {total:.1f} % | {statistics.median(took):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
