@@ -192,7 +192,9 @@ def agent_holds_the_floor(session: AgentSession) -> bool:
 
 @server.on("worker_started")
 def _hold_leases() -> None:
-    task = asyncio.get_running_loop().create_task(keep_leases(server, settings.control_plane_url))
+    task = asyncio.get_running_loop().create_task(
+        keep_leases(server, settings.control_plane_url, settings.livekit_api_secret)
+    )
     _leases.append(task)  # keep a reference for the worker's life
 
 

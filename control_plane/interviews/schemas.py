@@ -146,10 +146,14 @@ class Held(msgspec.Struct, forbid_unknown_fields=True):
 
 class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
     """Every interview a worker runs, each with the agent key its dispatch carried, and the worker's LiveKit id
-    (shown to operators beside the interviews it holds)."""
+    (shown to operators beside the interviews it holds). A worker holding none is listed only with `proof`: the
+    hex HMAC-SHA256 of `worker:<worker>:<at>` under the LiveKit API secret, `at` within a minute of now (Unix
+    seconds)."""
 
     interviews: Annotated[list[Held], msgspec.Meta(max_length=MAX_HELD)]
     worker: Annotated[str, msgspec.Meta(max_length=80)] = ""
+    at: Annotated[int, msgspec.Meta(ge=0, le=2**40)] = 0
+    proof: Annotated[str, msgspec.Meta(max_length=128)] = ""
 
 
 class Leases(msgspec.Struct):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 import uuid
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from agent.heartbeat import worker_proof
 from control_plane.app import create_app
 from control_plane.livekit import agent_key
 from control_plane.tables import LedgerEntry
@@ -89,6 +91,28 @@ async def test_the_overview_shows_interviews_in_progress_with_the_worker_that_ho
     assert after["today"]["by_reason"]["left"] == before["today"]["by_reason"].get("left", 0) + 1
     held = next(w for w in after["workers"] if w["id"] == "AW_holding")
     assert held["interviews"] == []  # it no longer holds a finished interview
+
+
+async def test_an_idle_worker_is_listed_only_with_proof_that_it_knows_the_livekit_secret(
+    operator, plane, operator_settings
+):
+    secret, now = operator_settings.livekit_api_secret, int(time.time())
+
+    def beat(worker: str, at: int, key: str = secret) -> dict:
+        return {"interviews": [], "worker": worker, "at": at, "proof": worker_proof(key, worker, at)}
+
+    for body in (
+        beat("AW_idle", now),
+        beat("AW_wrong_secret", now, key="not the secret"),
+        beat("AW_replayed", now - 600),
+        {"interviews": [], "worker": "AW_no_proof"},
+    ):
+        r = await plane.post("/api/agent/heartbeat", json=body)
+        assert r.status_code == 200 and r.json() == {"renewed": [], "not_renewed": []}, r.text
+
+    listed = {w["id"]: w for w in (await operator.get("/api/operator/overview")).json()["workers"]}
+    assert listed["AW_idle"]["interviews"] == [] and listed["AW_idle"]["seconds_since_heartbeat"] < 60
+    assert not {"AW_wrong_secret", "AW_replayed", "AW_no_proof"} & set(listed)
 
 
 async def test_a_grant_sent_twice_or_at_once_is_made_once(operator, plane):
