@@ -5,7 +5,7 @@ answer as documented.
 
 Starts `python -m control_plane serve` on a fresh database (a temporary SQLite file, or the PostgreSQL database
 given, whose schema is emptied first: give it one of its own), creates what the operations need to reach past
-"not found" (a researcher and their API key, a project with its context, a pending link for the respondent's
+"not found" (a researcher and their API key, an operator and theirs, a project with its context, a pending link for the respondent's
 endpoints, a started interview with a turn, its guide questions, a worker's lease and its agent key, a completed
 record with its question outcomes, a report and a webhook endpoint), then runs schemathesis with `scripts/fuzz.toml` (seeded and
 deterministic). Prints the number of requests, the 5xx count and the time, and exits non-zero on any failed check.
@@ -32,6 +32,7 @@ from control_plane.timeutil import utcnow
 from scripts.stack import ROOT, Stack
 
 SECRET = "fuzz-secret-key-0123456789abcdef0123456789"
+OPERATOR = "fuzz-operator@example.com"
 
 
 async def empty_postgres(url: str) -> None:
@@ -53,6 +54,8 @@ def seed(base: str) -> dict[str, str]:
             return r.json()
 
         signup = ok(http.post("/api/auth/signup", json={"email": "fuzz@example.com", "password": "fuzz password"}))
+        http.cookies.clear()
+        operator = ok(http.post("/api/auth/signup", json={"email": OPERATOR, "password": "fuzz password"}))
         http.cookies.clear()
         auth = {"Authorization": f"Bearer {signup['api_key']}"}
         project = ok(http.post("/api/projects", json={"name": "Fuzzed study"}, headers=auth))
@@ -92,6 +95,7 @@ def seed(base: str) -> dict[str, str]:
             time.sleep(0.2)
     return {
         "FUZZ_RESEARCHER_KEY": signup["api_key"],
+        "FUZZ_OPERATOR_KEY": operator["api_key"],
         "FUZZ_PROJECT_ID": project["id"],
         "FUZZ_LINK_ID": pending["id"],
         "FUZZ_BATCH_ID": pending["batch_id"],
@@ -133,7 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(
         workdir,
         database_url=args.database_url,
-        extra_env={"DISPATCH_AGENTS": "false", "SECRET_KEY": SECRET, "STARTER_TOKENS": "1000000", "DB_POOL_SIZE": "5"},
+        extra_env={
+            "DISPATCH_AGENTS": "false",
+            "SECRET_KEY": SECRET,
+            "STARTER_TOKENS": "1000000",
+            "DB_POOL_SIZE": "5",
+            "OPERATOR_EMAILS": OPERATOR,
+        },
     )
     started = time.monotonic()
     try:

@@ -73,9 +73,15 @@ def playwright():
 _SLOW_FIXTURES = {"playwright", "livekit_server", "e2e", "respondent_page"}
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """`-m unit` is the edit-test loop: everything but the real stack (`e2e`), the interviewer's evaluation suite
-    (`evals`) and the tests that drive Chromium or a LiveKit server."""
+    (`evals`) and the tests that drive Chromium or a LiveKit server. Tests marked `postgres` are left out of the
+    SQLite pass (no TEST_DATABASE_URL): the PostgreSQL pass runs them."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        elsewhere = [item for item in items if item.get_closest_marker("postgres")]
+        if elsewhere:
+            config.hook.pytest_deselected(items=elsewhere)
+            items[:] = [item for item in items if not item.get_closest_marker("postgres")]
     for item in items:
         if item.get_closest_marker("e2e") or "/evals/" in str(item.fspath):
             continue

@@ -56,7 +56,7 @@ def cpu_seconds(pid: str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@pytest.mark.skipif(not POSTGRES, reason="runs in the suite's PostgreSQL pass (TEST_DATABASE_URL)")
+@pytest.mark.postgres
 def test_two_server_processes_share_one_port_and_metrics_count_every_request_once():
     stack = Stack(
         Path(tempfile.mkdtemp(prefix="web-concurrency-")),
