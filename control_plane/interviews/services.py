@@ -40,15 +40,21 @@ log = logging.getLogger("control_plane.interviews")
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-async def _row_by_token(token: str) -> dict[str, Any]:
-    row = await Link.select().where(Link.token == token).first() if TOKEN_RE.fullmatch(token) else None
+async def _row_by_token(token: str, read: Statement | None = None) -> dict[str, Any]:
+    """The link at this address: the whole row, or what `read` selects by token."""
+    row = None
+    if TOKEN_RE.fullmatch(token):
+        if read is None:
+            row = await Link.select().where(Link.token == token).first()
+        else:
+            row = next(iter(await run(read, token)), None)
     if row is None:
         raise NotFound("No interview at this address.")
     return row
 
 
-async def _by_token(token: str, settings: Settings) -> dict[str, Any]:
-    return await lifecycle.refresh(await _row_by_token(token), settings)
+async def _by_token(token: str, settings: Settings, read: Statement | None = None) -> dict[str, Any]:
+    return await lifecycle.refresh(await _row_by_token(token, read), settings)
 
 
 def _usable(row: dict[str, Any]) -> None:
@@ -91,10 +97,7 @@ LINK_FOR_JOIN = Statement(
 async def join(token: str, email: str, settings: Settings) -> tuple[RoomAccess, bool]:
     """Join (or rejoin) the interview; answer the room credentials and whether this join started it."""
     email = normalise_email(email)
-    rows = await run(LINK_FOR_JOIN, token) if TOKEN_RE.fullmatch(token) else []
-    if not rows:
-        raise NotFound("No interview at this address.")
-    row = await lifecycle.refresh(rows[0], settings)
+    row = await _by_token(token, settings, LINK_FOR_JOIN)
     _usable(row)
     started = False
     if row["status"] == LinkStatus.pending.value:
