@@ -69,9 +69,23 @@ def interview_language(config: InterviewConfig) -> str:
     return detect_language(config.interview_guide)
 
 
+GREETINGS = ("greeting", "greeting_short")
+
+
 def fixed_openings(language: str = "en") -> list[str]:
     """What each greeting says before its first placeholder: the same words for every respondent."""
-    return [variant.split("{", 1)[0] for key in ("greeting", "greeting_short") for variant in phrases()[key][language]]
+    return [variant.split("{", 1)[0] for key in GREETINGS for variant in phrases()[key][language]]
+
+
+def fixed_words(language: str = "en") -> list[str]:
+    """What every other line says before its first placeholder ("Thank you. {question}"): the acknowledgements,
+    probes and closings every respondent hears."""
+    return [
+        variant.split("{", 1)[0]
+        for key, table in phrases().items()
+        if key not in GREETINGS
+        for variant in table.get(language, ())
+    ]
 
 
 def new_progress(config: InterviewConfig) -> Progress:

@@ -93,9 +93,9 @@ def prewarm(settings: WorkerSettings, userdata: dict[str, Any]) -> None:
     if settings.has_model:
         module.prewarm(userdata)
         return
-    from agent.conductor import fixed_openings
+    from agent.conductor import fixed_openings, fixed_words
 
-    module.prewarm(userdata, openings=fixed_openings("en"))
+    module.prewarm(userdata, openings=fixed_openings("en"), ahead=fixed_words("en"))
 
 
 def openai_options(settings: WorkerSettings, config: InterviewConfig) -> dict[str, dict[str, Any]]:

@@ -137,6 +137,8 @@ async def interview(ctx: JobContext) -> None:
         aec_warmup_duration=AEC_WARMUP,
     )
     session = running.session
+    if not settings.has_model and hasattr(built.tts, "say_ahead"):  # the guide's words, ready before they are asked
+        built.tts.say_ahead(text for q in progress.questions for text in (q.text, *q.probes))
     if hasattr(built.stt, "ignore_backchannel"):  # the offline Whisper: "mm-hm" over the agent is not an answer
         built.stt.ignore_backchannel = lambda: agent_holds_the_floor(session)
     if hasattr(built.stt, "transcribe_now"):  # the offline Whisper: hear each part of an answer as soon as it ends

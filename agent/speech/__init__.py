@@ -14,7 +14,7 @@ from typing import Any
 from livekit.agents.stt import STT
 from livekit.agents.tts import TTS
 
-from agent.speech.tts import VOICES, sentences
+from agent.speech.tts import VOICES, say_ahead, whole_sentences
 
 __all__ = ["REQUIREMENTS", "VOICES", "build_stt", "build_tts", "prewarm"]
 
@@ -34,16 +34,16 @@ _shared: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def prewarm(userdata: dict[str, Any], openings: list[str] | None = None) -> None:
+def prewarm(userdata: dict[str, Any], openings: list[str] | None = None, ahead: list[str] | None = None) -> None:
     """Load Whisper tiny.en, Whisper base and the Piper voice into `userdata`, once per process, and make the whole
-    sentences of `openings` (English text every interview begins with) ahead, so the first respondents' greetings come
-    from the voice's cache."""
+    sentences of `openings` (English text every interview begins with) now, so the first respondents' greetings come
+    from the voice's cache; those of `ahead` (English text interviews say later) are made in the background."""
     loaded = _models(userdata)
     for text in openings or []:
-        said = sentences(text)
-        complete = said if text.rstrip().endswith((".", "!", "?")) else said[:-1]
-        for sentence in complete:
+        for sentence in whole_sentences(text):
             loaded["piper"].synthesize(sentence)
+    if ahead:
+        say_ahead(loaded["piper"], ahead)
 
 
 def build_stt(language: str, userdata: dict[str, Any]) -> STT:

@@ -87,6 +87,11 @@ class PiperVoice:
                 ids += [*ids_of[phoneme], *ids_of[PAD]]
         return [*ids, *ids_of[EOS]]
 
+    def has(self, sentence: str, speed: float = 1.0) -> bool:
+        """Whether `sentence` is in the cache or being made."""
+        with self._cache_lock:
+            return (sentence, speed) in self._cache or (sentence, speed) in self._making
+
     def synthesize(self, sentence: str, speed: float = 1.0) -> np.ndarray:
         """Blocking: one sentence to int16 mono samples at `sample_rate` (empty if nothing to say). A sentence said
         before comes from the cache, and one being made for another interview at this moment (respondents who join

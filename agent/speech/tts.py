@@ -8,9 +8,13 @@ whatever the link's language says, so a Russian name in an English interview is 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import re
 import subprocess
+import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +27,7 @@ from agent.speech import espeak
 if TYPE_CHECKING:  # onnxruntime is needed to speak English, not to know the voices
     from agent.speech.piper import PiperVoice
 
+log = logging.getLogger("agent.speech.tts")
 SAMPLE_RATE = 22050  # the Piper voice's rate and espeak-ng's own
 SENTENCE_PAUSE_S = 0.15
 PIPER_LANGUAGES = {"en", "ru", "auto"}  # links in these languages read Latin-script sentences with the Piper voice
@@ -63,6 +68,48 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+def whole_sentences(text: str) -> list[str]:
+    """The sentences of `text` that end in it: the last one is left out when `text` stops mid-sentence (a phrase's
+    fixed words before its first placeholder)."""
+    said = sentences(text)
+    return said if text.rstrip().endswith((".", "!", "?", "…")) else said[:-1]
+
+
+def reads_with_piper(sentence: str, language: str) -> bool:
+    """Whether a link in `language` reads `sentence` with the Piper voice (Latin script) rather than espeak-ng."""
+    cyrillic, latin = len(_CYRILLIC.findall(sentence)), len(_LATIN.findall(sentence))
+    return cyrillic <= latin and language in PIPER_LANGUAGES
+
+
+def say_ahead(piper: PiperVoice, texts: Iterable[str], language: str = "en") -> threading.Thread | None:
+    """Make the whole sentences of `texts` that the Piper voice reads into its cache, in a background thread at the
+    host's lowest CPU priority: the words every respondent will hear (acknowledgements, the guide's questions) are
+    then ready when the agent says them, and making them takes no CPU from an interview that needs it."""
+    wanted = (s for text in texts for s in whole_sentences(text) if reads_with_piper(s, language))
+    todo = [s for s in dict.fromkeys(wanted) if not piper.has(s)]
+    if not todo:
+        return None
+    thread = threading.Thread(target=_make_ahead, args=(piper, todo), name="say-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
+def _make_ahead(piper: PiperVoice, todo: list[str]) -> None:
+    try:  # Linux: a thread's nice value is its own (the espeak-ng runs it starts inherit it)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
+    made = 0
+    for sentence in todo:
+        try:
+            before = piper.runs
+            piper.synthesize(sentence)
+            made += piper.runs - before
+        except Exception:  # a sentence that fails here fails again, in words, when it is said
+            log.warning("could not make %r ahead", sentence[:40], exc_info=True)
+    log.debug("made %d of %d sentences ahead", made, len(todo))
+
+
 class LocalTTS(tts.TTS):
     """Speaks `language` ("en", "ru", "auto", or another espeak-ng language) in the product voice `voice_name`."""
 
@@ -82,6 +129,10 @@ class LocalTTS(tts.TTS):
     def provider(self) -> str:
         return "local"
 
+    def say_ahead(self, texts: Iterable[str]) -> threading.Thread | None:
+        """Make ahead, in the background, the sentences of `texts` this interview will say in the Piper voice."""
+        return say_ahead(self._piper, texts, self._language) if self._piper is not None else None
+
     def synthesize(
         self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
     ) -> tts.ChunkedStream:
@@ -92,7 +143,7 @@ class LocalTTS(tts.TTS):
         cyrillic, latin = len(_CYRILLIC.findall(sentence)), len(_LATIN.findall(sentence))
         if cyrillic > latin:
             language = "ru"
-        elif self._piper is not None and self._language in PIPER_LANGUAGES:
+        elif self._piper is not None and reads_with_piper(sentence, self._language):
             return self._piper.synthesize(sentence)
         else:
             language = "en" if self._language in PIPER_LANGUAGES else self._language

@@ -99,3 +99,38 @@ async def test_the_greeting_begins_from_the_cache_once_the_worker_has_warmed_up(
 
     assert piper.runs == runs + 1  # the second sentence only: it holds the interview's length
     assert sum(frame.samples_per_channel for frame in audio) > piper.sample_rate
+
+
+async def test_every_acknowledgement_and_guide_question_is_said_from_the_cache_once_made_ahead(userdata):
+    from agent.conductor import fixed_words, phrases
+
+    tts = speech.build_tts("en", "alloy", userdata)
+    piper = userdata["speech"]["piper"]
+    question = "What did your team draw on the kitchen whiteboard last spring?"
+    probe = "Who wiped the whiteboard clean afterwards?"
+
+    making = tts.say_ahead([*fixed_words("en"), question, probe])
+    making.join(timeout=300)
+    assert not making.is_alive()
+    runs = piper.runs
+    for variant in phrases()["next"]["en"]:
+        async with tts.synthesize(variant.replace("{question}", question)) as stream:
+            assert [event.frame async for event in stream]
+    async with tts.synthesize(probe) as stream:
+        assert [event.frame async for event in stream]
+
+    assert piper.runs == runs, "a sentence made ahead was made again"
+    assert tts.say_ahead([question, "Thank you."]) is None, "nothing left to make, no thread"
+
+
+def test_only_what_the_piper_voice_reads_is_made_ahead(userdata):
+    piper = userdata["speech"]["piper"]
+    english_link, russian_link = speech.build_tts("en", "alloy", userdata), speech.build_tts("ru", "nova", userdata)
+
+    # Cyrillic is read by espeak-ng, and the words after a phrase's last full stop are not a sentence of their own
+    assert russian_link.say_ahead(["Как вы планируете свою неделю?"]) is None
+    assert english_link.say_ahead(["We will talk about"]) is None
+    made = english_link.say_ahead(["Как вы планируете? How do you plan a long weekend away?"])
+    made.join(timeout=60)
+    assert piper.has("How do you plan a long weekend away?")
+    assert not piper.has("Как вы планируете?")
