@@ -17,8 +17,8 @@ it (cloud `v1` is never picked: a self-hosted worker must not call a gateway).
   for an unfinished sentence, up to 2.5 s: interviewees pause to think and must not be cut off, but a clear answer
   gets a reply without seconds of dead air. The VAD reports the end of speech after 0.3 s of silence (Silero's
   default is 0.55 s), so the transcript, and the verdict on it, come sooner.
-- The agent yields at once: Silero hears speech over the agent after 0.2 s of it and the agent's audio pauses then
-  (in the room that is about half a second from the respondent's first sound to silence at their ear). What was
+- The agent yields at once: Silero hears speech over the agent after 0.15 s of it and the agent's audio pauses then
+  (in the room that is under half a second from the respondent's first sound to silence at their ear). What was
   said is transcribed when the speech ends: a backchannel ("mm-hm", "okay") or a noise leaves no transcript while
   the agent holds the floor, so the agent resumes its sentence 0.5 s later; anything else is a turn, and the agent
   answers it. Interruption is VAD-based (pinned: the adaptive detector is a cloud model).
@@ -49,7 +49,7 @@ TURN_HANDLING: TurnHandlingOptions = {
     "endpointing": {"mode": "fixed", "min_delay": 0.5, "max_delay": 2.5},
     "interruption": {
         "mode": "vad",
-        "min_duration": 0.2,
+        "min_duration": 0.15,
         "min_words": 0,
         "resume_false_interruption": True,
         "false_interruption_timeout": 0.5,
