@@ -7,7 +7,7 @@ encoder's input can be cut to a shorter window (with at least a second of silenc
 this measures against the 30 s window `agent.speech.stt` uses. It transcribes the room
 bench's answers (`bench.room_path`: plain answers, both halves of the paused ones and the whole of them, the barge-ins,
 the e2e tests' sentences), each in espeak-ng and in the Piper voice, in each window, and prints the word error rate per
-voice and the median time per answer. `--clips DIR` adds recordings of your own: 16 kHz mono WAV files, each with its
+voice, the median time per answer and the CPU time per answer (of all the process's threads). `--clips DIR` adds recordings of your own: 16 kHz mono WAV files, each with its
 words in a `.txt` file of the same name (for instance what reached a worker through Chromium).
 """
 
@@ -134,12 +134,17 @@ def main() -> None:
     model = stt.load_whisper(args.model)
     stt.transcribe(model, clips[0][2], "en")  # the first run sets up buffers
     print(f"Whisper {args.model}, {len(clips)} answers ({', '.join(sources)})\n")
-    print("| window s | " + " | ".join(f"WER {s}" for s in sources) + " | WER all | median s per answer |")
-    print("| --- |" + " --- |" * (len(sources) + 2))
+    print(
+        "| window s | "
+        + " | ".join(f"WER {s}" for s in sources)
+        + " | WER all | median s per answer | CPU s per answer |"
+    )
+    print("| --- |" + " --- |" * (len(sources) + 3))
     for window in [int(w) for w in args.windows.split(",")]:
         errors = dict.fromkeys(sources, 0)
         said = dict.fromkeys(sources, 0)
         took = []
+        cpu = time.process_time()
         for source, text, audio in clips:
             started = time.perf_counter()
             heard = heard_in(model, window, audio)
@@ -151,7 +156,8 @@ def main() -> None:
                 print(f"  {window} s, {source}: {text!r} heard as {heard!r}")
         cells = [f"{100 * errors[s] / said[s]:.1f} %" for s in sources]
         total = 100 * sum(errors.values()) / sum(said.values())
-        print(f"| {window} | " + " | ".join(cells) + f" | {total:.1f} % | {statistics.median(took):.2f} |")
+        cpu = (time.process_time() - cpu) / len(clips)  # all of the process's threads: CTranslate2 runs two
+        print(f"| {window} | " + " | ".join(cells) + f" | {total:.1f} % | {statistics.median(took):.2f} | {cpu:.2f} |")
 
 
 if __name__ == "__main__":
