@@ -90,9 +90,10 @@ def _warm_up(models: dict[str, Any]) -> None:
     answer would otherwise wait for."""
     import numpy as np
 
-    from agent.speech.stt import WHISPER_RATE, transcribe
+    from agent.speech.stt import WHISPER_RATE, runner, transcribe
 
-    second = np.zeros(WHISPER_RATE, dtype=np.float32)
-    transcribe(models["tiny.en"], second, "en")
-    transcribe(models["base"], second, "ru")
+    # near-digital silence is no words without Whisper: warm up on a faint tone, on the thread that runs each model
+    second = (0.01 * np.sin(np.arange(WHISPER_RATE) * 2 * np.pi * 220 / WHISPER_RATE)).astype(np.float32)
+    runner(models["tiny.en"]).submit(transcribe, models["tiny.en"], second, "en").result()
+    runner(models["base"]).submit(transcribe, models["base"], second, "ru").result()
     models["piper"].warm_up()

@@ -18,10 +18,12 @@ import asyncio
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +44,9 @@ TOKENS_PER_SECOND = 12
 MAX_BUFFER_SECONDS = 300
 PRE_ROLL_SECONDS = 0.5
 QUIET_RMS = 60 / 32768  # ≈ -55 dBFS: quieter than any speech a microphone sends
+# Whisper's threads run this much nicer than the rest of the worker: on a busy host the VAD and the interviews' event
+# loops, which must keep up with the audio in real time, come first, and a transcript waits a little instead.
+WHISPER_NICENESS = 5
 _BACKCHANNEL = re.compile(
     r"^(?:(?:m+-?h?m+|mhm|uh-?huh|uh|um|hmm+|ah|oh|okay|ok|yeah|yes|yep|right|sure|i see|ага|угу|да|ну|так)\W*)+$",
     re.I,
@@ -69,6 +74,30 @@ def load_whisper(name: str) -> WhisperModel:
     path = models.whisper_tiny_en() if name == "tiny.en" else models.whisper_base()
     threads = max(1, min(2, os.cpu_count() or 1))
     return WhisperModel(str(path), device="cpu", compute_type="int8", local_files_only=True, cpu_threads=threads)
+
+
+_runners: dict[int, ThreadPoolExecutor] = {}
+_runners_lock = threading.Lock()
+
+
+def runner(model: WhisperModel) -> ThreadPoolExecutor:
+    """The one thread that runs `model` (CTranslate2 runs one transcription of a model at a time anyway), at
+    WHISPER_NICENESS: the pool of threads CTranslate2 starts from it inherits that priority."""
+    with _runners_lock:
+        if id(model) not in _runners:
+            _runners[id(model)] = ThreadPoolExecutor(1, thread_name_prefix="whisper", initializer=_be_nicer)
+        return _runners[id(model)]
+
+
+def _be_nicer() -> None:
+    try:  # Linux: a thread's nice value is its own, and threads it starts inherit it
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WHISPER_NICENESS)
+    except (AttributeError, OSError):
+        pass
+
+
+async def transcribe_on_runner(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
+    return await asyncio.get_running_loop().run_in_executor(runner(model), transcribe, model, audio, language)
 
 
 def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
@@ -199,7 +228,7 @@ class WhisperSTT(stt.STT):
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
         audio = to_whisper_audio(buffer)
-        result = await asyncio.to_thread(transcribe, self._whisper, audio, self.wanted_language(language))
+        result = await transcribe_on_runner(self._whisper, audio, self.wanted_language(language))
         return self.transcript_event(result)
 
 
@@ -238,7 +267,7 @@ class _WhisperStream(stt.RecognizeStream):
 
     async def _transcribe(self, audio: np.ndarray) -> None:
         started = time.monotonic()
-        result = await asyncio.to_thread(transcribe, self._whisper_stt._whisper, audio, self._wanted)
+        result = await transcribe_on_runner(self._whisper_stt._whisper, audio, self._wanted)
         took = time.monotonic() - started
         log.debug("transcribed %.1f s of audio in %.2f s", len(audio) / WHISPER_RATE, took)
         if self._whisper_stt.on_transcribed is not None:

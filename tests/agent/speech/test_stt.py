@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 import pytest
 from livekit import rtc
@@ -87,3 +90,17 @@ def test_silence_and_hiss_are_no_words(userdata, level):
     hiss = np.random.default_rng(1).normal(0, level, 3 * WHISPER_RATE).astype(np.float32)
 
     assert transcribe(userdata["speech"]["tiny.en"], hiss, "en").text == ""
+
+
+def test_whisper_runs_on_one_thread_of_its_own_below_the_audio_work(userdata):
+    from agent.speech.stt import WHISPER_NICENESS, runner
+
+    model = userdata["speech"]["tiny.en"]
+
+    def where() -> tuple[int, str]:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), threading.current_thread().name
+
+    niceness, name = runner(model).submit(where).result()
+    assert runner(model) is runner(model), "one thread per model: CTranslate2 runs one transcription at a time"
+    assert name.startswith("whisper")
+    assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WHISPER_NICENESS)
