@@ -44,9 +44,6 @@ TOKENS_PER_SECOND = 12
 MAX_BUFFER_SECONDS = 300
 PRE_ROLL_SECONDS = 0.5
 QUIET_RMS = 60 / 32768  # ≈ -55 dBFS: quieter than any speech a microphone sends
-# Whisper's threads run this much nicer than the rest of the worker: on a busy host the VAD and the interviews' event
-# loops, which must keep up with the audio in real time, come first, and a transcript waits a little instead.
-WHISPER_NICENESS = 5
 _BACKCHANNEL = re.compile(
     r"^(?:(?:m+-?h?m+|mhm|uh-?huh|uh|um|hmm+|ah|oh|okay|ok|yeah|yes|yep|right|sure|i see|ага|угу|да|ну|так)\W*)+$",
     re.I,
@@ -81,19 +78,15 @@ _runners_lock = threading.Lock()
 
 
 def runner(model: WhisperModel) -> ThreadPoolExecutor:
-    """The one thread that runs `model` (CTranslate2 runs one transcription of a model at a time anyway), at
-    WHISPER_NICENESS: the pool of threads CTranslate2 starts from it inherits that priority."""
+    """The one thread that runs `model`. CTranslate2 runs one transcription of a model at a time anyway, and each
+    thread that calls it keeps a pool of compute threads of its own: one caller, one pool, warmed up once.
+
+    Not at a lower priority: measured in the room bench (docs/benchmarks.md), niceness 5 let the VAD keep up at four
+    interviews but made every transcript wait for whatever else ran on the host."""
     with _runners_lock:
         if id(model) not in _runners:
-            _runners[id(model)] = ThreadPoolExecutor(1, thread_name_prefix="whisper", initializer=_be_nicer)
+            _runners[id(model)] = ThreadPoolExecutor(1, thread_name_prefix="whisper")
         return _runners[id(model)]
-
-
-def _be_nicer() -> None:
-    try:  # Linux: a thread's nice value is its own, and threads it starts inherit it
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WHISPER_NICENESS)
-    except (AttributeError, OSError):
-        pass
 
 
 async def transcribe_on_runner(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
