@@ -44,7 +44,11 @@ class Settings:
     sweep_interval_seconds: float = 30.0
     reconcile_interval_seconds: float = 10.0
     dispatch_agents: bool = True
-    db_pool_size: int = 20
+    # Database connections per server process. Few: on PostgreSQL every connection is a backend process, and with
+    # 20 of them busy at once on the control plane's own cores they took the CPU from the server process and made the
+    # tail (docs/benchmarks.md, third round); five still run a hot path's queries in parallel, each under a
+    # millisecond, faster than one process can send them.
+    db_pool_size: int = 5
     # Server processes per host (`python -m control_plane serve`), all on one port; above 1 needs PostgreSQL.
     web_concurrency: int = 1
     # The language model, read as the agent workers read it (`llm_settings`): reports use it, and whether it is set
