@@ -16,9 +16,11 @@ at a time, while other processes (the CLI, a second server) still meet the busy 
 While the app serves, the write-ahead log is copied back into the database file by a connection of its own, every
 `CHECKPOINT_SECONDS`, beside the writers (a passive checkpoint waits for no one). Left to SQLite, that checkpoint ran
 inside the commit that filled the log to 1,000 pages, with the process's write lock held and every writer queued
-behind it; now a commit does that only if the log grows past `AUTOCHECKPOINT_PAGES` (the checkpointer stopped, or
-readers kept it from finishing), which bounds the log either way. Every commit still syncs the log first
-(`synchronous=FULL`, SQLite's default): a committed answer or charge survives a crash of the process or the machine.
+behind it; now a commit does that only once the log passes `AUTOCHECKPOINT_PAGES`, which bounds it: the log starts
+over from its beginning only when a writer finds all of it copied, which writes arriving without a pause can put off
+(or a stopped checkpointer), and that commit's checkpoint then has little left to copy. Every commit still syncs the
+log first (`synchronous=FULL`, SQLite's default): a committed answer or charge survives a crash of the process or of
+the machine.
 """
 
 from __future__ import annotations
