@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import shutil
 import signal
@@ -204,6 +205,9 @@ async def run(database: str, base: str, pid: int, rates: list[float], seconds: f
 
         await load.fire(turns(50), 50)  # warm up: connections, caches
         await load.fire(await joins(50), 50)
+        # the generator's own full garbage collections would stop its sending and timing as the server's did
+        gc.collect()
+        gc.freeze()
         for rate in rates:
             n = int(rate * seconds)
             rows.append(await load.measure(database, "join", rate, await joins(n)))

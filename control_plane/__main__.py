@@ -34,7 +34,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from control_plane.app import create_app
+    from control_plane.app import served_app
     from control_plane.db import migrate
 
     settings = load_settings()
@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     where = f"http://{args.host}:{args.port} (public address {settings.public_base_url})"
     if processes == 1:
         print(f"Control plane on {where}", flush=True)
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        uvicorn.run(served_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
         return 0
     # Several processes on one port, each the whole app (its own pool, its own background loops: those take leases
     # and claims in the database, so they are as safe here as in separate replicas). Their metrics meet in a
@@ -53,7 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ[MULTIPROCESS_DIR] = shared
         print(f"Control plane on {where}, {processes} server processes", flush=True)
         uvicorn.run(
-            "control_plane.app:create_app",
+            "control_plane.app:served_app",
             factory=True,
             workers=processes,
             host=args.host,

@@ -12,6 +12,15 @@ transaction; WAL alone had the best median latency and throughput (docs/benchmar
 in one server process (`bench/load.py`) the busy handler's sleeps made the tail: a turn post at 200/s waited seconds
 for the lock. So the server's writers now queue on the process's own lock (`serialise_writes`) and reach SQLite one
 at a time, while other processes (the CLI, a second server) still meet the busy timeout.
+
+While the app serves, the write-ahead log is copied back into the database file by a connection of its own, every
+`CHECKPOINT_SECONDS`, beside the writers (a passive checkpoint waits for no one). Left to SQLite, that checkpoint ran
+inside the commit that filled the log to 1,000 pages, with the process's write lock held and every writer queued
+behind it; now a commit does that only once the log passes `AUTOCHECKPOINT_PAGES`, which bounds it: the log starts
+over from its beginning only when a writer finds all of it copied, which writes arriving without a pause can put off
+(or a stopped checkpointer), and that commit's checkpoint then has little left to copy. Every commit still syncs the
+log first (`synchronous=FULL`, SQLite's default): a committed answer or charge survives a crash of the process or of
+the machine.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import re
 import weakref
@@ -29,6 +39,9 @@ from piccolo.querystring import QueryString
 
 os.environ.setdefault("PICCOLO_CONF", "control_plane.piccolo_conf")
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+CHECKPOINT_SECONDS = 0.5
+AUTOCHECKPOINT_PAGES = 10_000  # about 40 MB of log: SQLite's own checkpoint, when the checkpointer falls behind
+log = logging.getLogger(__name__)
 
 
 class SQLite(SQLiteEngine):
@@ -41,7 +54,11 @@ class SQLite(SQLiteEngine):
         self.journal_mode = journal_mode
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         self._idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list] = weakref.WeakKeyDictionary()
+        self._checkpointers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
+            weakref.WeakKeyDictionary()
+        )
         self._pool_size = 0
+        self.checkpoints = 0  # passive checkpoints run by the checkpointer
 
     def writer(self) -> asyncio.Lock:
         """The write lock of the running event loop (a lock belongs to one loop)."""
@@ -60,19 +77,46 @@ class SQLite(SQLiteEngine):
     # throughout, so under load the extra trips were what the queue of writers waited on.
 
     def start_pool(self, size: int) -> None:
+        loop = asyncio.get_running_loop()
         self._pool_size = size
-        self._idle[asyncio.get_running_loop()] = []
+        self._idle[loop] = []
+        if self.journal_mode == "wal":
+            self._checkpointers[loop] = loop.create_task(self._checkpoint_forever())
 
     async def close_pool(self) -> None:
-        idle = self._idle.pop(asyncio.get_running_loop(), [])
+        loop = asyncio.get_running_loop()
+        checkpointer = self._checkpointers.pop(loop, None)
+        if checkpointer is not None:
+            checkpointer.cancel()
+            await asyncio.gather(checkpointer, return_exceptions=True)
+        idle = self._idle.pop(loop, [])
         for connection in idle:
             await connection.close()
 
     async def get_connection(self):
-        idle = self._idle.get(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        idle = self._idle.get(loop)
         if idle:
             return idle.pop()
-        return await super().get_connection()
+        connection = await super().get_connection()
+        if loop in self._checkpointers:
+            await connection.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+        return connection
+
+    async def _checkpoint_forever(self) -> None:
+        """Copy the log into the database file every `CHECKPOINT_SECONDS` on a connection (and so a thread) of its
+        own, off the writers' path; a failed round is logged and the next one tries again."""
+        connection = await super().get_connection()
+        try:
+            while True:
+                await asyncio.sleep(CHECKPOINT_SECONDS)
+                try:
+                    await connection.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+                    self.checkpoints += 1
+                except Exception:  # noqa: BLE001 - logged; a commit checkpoints if the log grows too long
+                    log.exception("SQLite checkpoint failed")
+        finally:
+            await connection.close()
 
     async def release(self, connection) -> None:
         idle = self._idle.get(asyncio.get_running_loop())

@@ -15,6 +15,7 @@ DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEV_LIVEKIT_API_KEY = "devkey"
 DEV_LIVEKIT_API_SECRET = "devsecret-change-me-0123456789abcdef"
 MIN_SECRET_KEY_BYTES = 32
+SQLITE_POOL_SIZE = 20  # DB_POOL_SIZE's default on SQLite
 DEFAULT_VOICES = ("alloy", "ash", "coral", "echo", "nova", "sage", "shimmer")
 
 
@@ -44,7 +45,12 @@ class Settings:
     sweep_interval_seconds: float = 30.0
     reconcile_interval_seconds: float = 10.0
     dispatch_agents: bool = True
-    db_pool_size: int = 20
+    # Database connections per server process. Few on PostgreSQL: every connection is a backend process, and with
+    # 20 of them busy at once on the control plane's own cores they took the CPU from the server process and made the
+    # tail (docs/benchmarks.md, third round); five still run a hot path's queries in parallel, each under a
+    # millisecond, faster than one process can send them. SQLite keeps `SQLITE_POOL_SIZE` (its connections are
+    # threads of the server's own, and one opened past the pool is a new thread).
+    db_pool_size: int = 5
     # Server processes per host (`python -m control_plane serve`), all on one port; above 1 needs PostgreSQL.
     web_concurrency: int = 1
     # The language model, read as the agent workers read it (`llm_settings`): reports use it, and whether it is set
@@ -161,9 +167,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     livekit_urls = tuple(u.strip().rstrip("/") for u in env.get("LIVEKIT_URL", "").split(",") if u.strip())
     llm_base_url, llm_api_key = llm_settings(env)
     report_llm_base_url, report_llm_api_key = report_llm_settings(env)
+    database_url = env.get("DATABASE_URL") or d.database_url
+    sqlite = database_url.startswith("sqlite")
     settings = Settings(
         app_env=env.get("APP_ENV") or d.app_env,
-        database_url=env.get("DATABASE_URL") or d.database_url,
+        database_url=database_url,
         public_base_url=(env.get("PUBLIC_BASE_URL") or d.public_base_url).rstrip("/"),
         secret_key=env.get("SECRET_KEY") or d.secret_key,
         livekit_url=livekit_urls[0] if livekit_urls else d.livekit_url,
@@ -179,7 +187,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sweep_interval_seconds=float(_int(env, "SWEEP_INTERVAL_SECONDS", 30, 1, 86_400)),
         reconcile_interval_seconds=float(_int(env, "RECONCILE_INTERVAL_SECONDS", 10, 1, 3_600)),
         dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
-        db_pool_size=_int(env, "DB_POOL_SIZE", d.db_pool_size, 0, 1000),
+        db_pool_size=_int(env, "DB_POOL_SIZE", SQLITE_POOL_SIZE if sqlite else d.db_pool_size, 0, 1000),
         web_concurrency=_int(env, "WEB_CONCURRENCY", d.web_concurrency, 1, 64),
         llm_base_url=llm_base_url,
         llm_api_key=llm_api_key,

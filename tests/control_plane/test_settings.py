@@ -82,3 +82,9 @@ def test_reports_use_their_own_model_server_when_set_and_the_language_models_oth
     assert load_settings({"OPENAI_API_KEY": "sk", "REPORT_MODEL": "gpt-4o"}).has_report_model
     offline = load_settings({})
     assert not offline.has_report_model and not offline.has_model
+
+
+def test_postgresql_keeps_few_connections_and_sqlite_its_threads():
+    assert load_settings({"DATABASE_URL": "postgresql://db/x"}).db_pool_size == 5
+    assert load_settings({}).db_pool_size == 20
+    assert load_settings({"DATABASE_URL": "postgresql://db/x", "DB_POOL_SIZE": "12"}).db_pool_size == 12
