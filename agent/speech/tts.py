@@ -77,8 +77,12 @@ def whole_sentences(text: str) -> list[str]:
 
 def reads_with_piper(sentence: str, language: str) -> bool:
     """Whether a link in `language` reads `sentence` with the Piper voice (Latin script) rather than espeak-ng."""
-    cyrillic, latin = len(_CYRILLIC.findall(sentence)), len(_LATIN.findall(sentence))
-    return cyrillic <= latin and language in PIPER_LANGUAGES
+    return not _is_cyrillic(sentence) and language in PIPER_LANGUAGES
+
+
+def _is_cyrillic(sentence: str) -> bool:
+    """More Cyrillic letters than Latin ones: read in Russian, whatever the link's language."""
+    return len(_CYRILLIC.findall(sentence)) > len(_LATIN.findall(sentence))
 
 
 def say_ahead(piper: PiperVoice, texts: Iterable[str], language: str = "en") -> threading.Thread | None:
@@ -140,11 +144,10 @@ class LocalTTS(tts.TTS):
 
     def speak_sentence(self, sentence: str) -> np.ndarray:
         """Blocking: one sentence as int16 samples at SAMPLE_RATE."""
-        cyrillic, latin = len(_CYRILLIC.findall(sentence)), len(_LATIN.findall(sentence))
-        if cyrillic > latin:
-            language = "ru"
-        elif self._piper is not None and reads_with_piper(sentence, self._language):
+        if self._piper is not None and reads_with_piper(sentence, self._language):
             return self._piper.synthesize(sentence)
+        if _is_cyrillic(sentence):
+            language = "ru"
         else:
             language = "en" if self._language in PIPER_LANGUAGES else self._language
         samples, rate = espeak.speak(sentence, f"{language}+{self._voice.espeak_variant}")
