@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import sys
 import threading
 from collections.abc import Callable
@@ -46,7 +47,7 @@ settings = load_worker_settings()
 
 # The rate the VAD, the end-of-turn model and Whisper hear at.
 INPUT_RATE = 16000
-# Seconds between two estimates of the agent's speaking rate, which paces its words on the page (the framework's 0.1)
+# Seconds between two looks at the agent's audio by the transcript's pacing (the framework's 0.1): no spectrum is made
 SPEAKING_RATE_STEP = 0.5
 # Seconds the job may spend flushing its transcript once its interview is over or the worker stops.
 FLUSH_SECONDS = 30.0
@@ -163,17 +164,23 @@ async def interview(ctx: JobContext) -> None:
 
 
 def pace_transcript_cheaply(session: AgentSession) -> None:
-    """The agent's words reach the page in step with its voice, paced by the framework's speaking-rate estimate: a
-    1 s spectral window every 0.1 s of the agent's audio, in Python on the interview's event loop, a third of that
-    loop's work. Every SPEAKING_RATE_STEP seconds is enough to pace a transcript. The detector has no public option,
-    so its options are set on the room's transcript synchronizer before the agent's first audio."""
+    """The agent's words reach the page in step with its voice, at the syllable rate of each line's audio (its
+    syllables over its seconds), with no spectral estimate of the speaking rate.
+
+    The framework estimates the rate from a 1 s spectrum of the agent's audio every 0.1 s, a Python loop of FFTs on the
+    interview's event loop. A line said before comes from the voice's cache all at once, so the whole greeting was
+    analysed in one burst as it began: at four interviews the loop was blocked for 0.6–0.7 s at a time, and the VAD,
+    the greeting and barge-in waited. The estimate finds no speech in audio quieter than its silence threshold, so with
+    an infinite threshold it computes no spectrum, and the synchronizer paces by the line's average rate instead. The
+    detector has no public option: its options are shared with every stream it makes, the first line's included."""
     synchronizer = getattr(session.room_io, "_tr_synchronizer", None)
     detector = getattr(getattr(synchronizer, "_opts", None), "speaking_rate_detector", None)
     options = getattr(detector, "_opts", None)
-    if options is None or not hasattr(options, "step_size"):
-        log.warning("the transcript synchronizer has changed: its speaking-rate estimate runs at its own pace")
+    if options is None or not hasattr(options, "_silence_threshold"):
+        log.warning("the transcript synchronizer has changed: it estimates the agent's speaking rate from its audio")
         return
     options.step_size = SPEAKING_RATE_STEP
+    options._silence_threshold = math.inf
 
 
 def transcribe_when_the_respondent_stops(session: AgentSession, transcribe_now: Callable[[], None]) -> None:
