@@ -51,6 +51,9 @@ INPUT_RATE = 16000
 SPEAKING_RATE_STEP = 0.5
 # Seconds the job may spend flushing its transcript once its interview is over or the worker stops.
 FLUSH_SECONDS = 30.0
+# Seconds a job waits to be in the room. On a busy host it takes 1–2 s; a connection that is not made by then never
+# is (the rtc library once left one waiting for ever), and an agent that gives up lets another be dispatched.
+CONNECT_SECONDS = 8.0
 
 
 _shared: dict[str, Any] = {}
@@ -117,7 +120,8 @@ async def interview(ctx: JobContext) -> None:
     log.info(
         "interview %s: joining room %s (resuming after turn %d)", config.interview_id, config.room, config.next_seq - 1
     )
-    await ctx.connect()
+    if not await connect_or_give_up(ctx, config.interview_id, CONNECT_SECONDS):
+        return
 
     clock = SystemClock()
     progress = new_interview_progress(config)
@@ -161,6 +165,20 @@ async def interview(ctx: JobContext) -> None:
     )
     pace_transcript_cheaply(session)
     ctx.add_shutdown_callback(running.aclose)
+
+
+async def connect_or_give_up(ctx: JobContext, interview_id: str, seconds: float) -> bool:
+    """Join the room within `seconds`, or end the job: its lease then lapses, and the control plane removes it from
+    the room and dispatches another agent (a worker with a free place), where a job left waiting held its place and its
+    lease for half a minute."""
+    try:
+        async with asyncio.timeout(seconds):
+            await ctx.connect()
+    except TimeoutError:
+        log.error("interview %s: could not join the room in %.0f s; leaving it to another agent", interview_id, seconds)
+        ctx.shutdown("could not join the room")
+        return False
+    return True
 
 
 def pace_transcript_cheaply(session: AgentSession) -> None:
