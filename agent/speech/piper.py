@@ -65,6 +65,7 @@ class PiperVoice:
         self._cache_lock = threading.Lock()
         # sentences being made now: a second interview asking for one waits for it instead of making it again
         self._making: dict[tuple[str, float], Future[np.ndarray]] = {}
+        self._made_ahead: dict[tuple[str, float], bool] = {}  # whether each of those is made ahead (`synthesize`)
         self.cache_hits = 0
         self.runs = 0
         options = onnxruntime.SessionOptions()
@@ -92,10 +93,14 @@ class PiperVoice:
         with self._cache_lock:
             return (sentence, speed) in self._cache or (sentence, speed) in self._making
 
-    def synthesize(self, sentence: str, speed: float = 1.0) -> np.ndarray:
+    def synthesize(self, sentence: str, speed: float = 1.0, *, ahead: bool = False) -> np.ndarray:
         """Blocking: one sentence to int16 mono samples at `sample_rate` (empty if nothing to say). A sentence said
         before comes from the cache, and one being made for another interview at this moment (respondents who join
-        together all hear the same greeting) is waited for, not made again."""
+        together all hear the same greeting) is waited for, not made again.
+
+        `ahead`: made before it is needed, at the host's lowest priority (`tts.say_ahead`). A sentence an interview
+        needs now never waits for such a run, which a busy host runs only when nothing else needs a core: it is made
+        again, at the interview's own priority, and whichever is done first is kept."""
         key = (sentence, speed)
         with self._cache_lock:
             if (cached := self._cache.get(key)) is not None:
@@ -103,27 +108,34 @@ class PiperVoice:
                 self.cache_hits += 1
                 return cached
             making = self._making.get(key)
-            if making is None:
+            if making is None or (self._made_ahead[key] and not ahead):
+                # later interviews wait for this run, not for the one made ahead
                 self._making[key] = mine = Future()
+                self._made_ahead[key] = ahead
+                making = None
         if making is not None:
             return making.result()
         try:
             audio = self._synthesize(sentence, speed)
         except BaseException as exc:
-            with self._cache_lock:
-                del self._making[key]
+            self._done(key, mine)
             mine.set_exception(exc)
             raise
+        self._done(key, mine, audio)
+        mine.set_result(audio)
+        return audio
+
+    def _done(self, key: tuple[str, float], mine: Future[np.ndarray], audio: np.ndarray | None = None) -> None:
         with self._cache_lock:
-            del self._making[key]
-            if audio.nbytes <= self._cache_limit:
+            if self._making.get(key) is mine:
+                del self._making[key]
+                del self._made_ahead[key]
+            if audio is not None and key not in self._cache and audio.nbytes <= self._cache_limit:
                 self._cache[key] = audio
                 self._cache_bytes += audio.nbytes
                 while self._cache_bytes > self._cache_limit:
                     _, old = self._cache.popitem(last=False)
                     self._cache_bytes -= old.nbytes
-        mine.set_result(audio)
-        return audio
 
     def warm_up(self) -> None:
         """One run, not kept in the cache: onnxruntime sets up its buffers on a session's first run."""

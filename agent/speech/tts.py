@@ -107,7 +107,7 @@ def _make_ahead(piper: PiperVoice, todo: list[str]) -> None:
     for sentence in todo:
         try:
             before = piper.runs
-            piper.synthesize(sentence)
+            piper.synthesize(sentence, ahead=True)
             made += piper.runs - before
         except Exception:  # a sentence that fails here fails again, in words, when it is said
             log.warning("could not make %r ahead", sentence[:40], exc_info=True)

@@ -134,3 +134,39 @@ def test_only_what_the_piper_voice_reads_is_made_ahead(userdata):
     made.join(timeout=60)
     assert piper.has("How do you plan a long weekend away?")
     assert not piper.has("Как вы планируете?")
+
+
+def test_an_interview_never_waits_for_a_sentence_being_made_ahead():
+    """A sentence made ahead runs at the host's lowest priority; the interview that needs it now makes it itself."""
+
+    from agent.speech import models
+    from agent.speech.piper import PiperVoice
+
+    started, go_on = threading.Event(), threading.Event()
+
+    class _HeldBack(PiperVoice):
+        """The made-ahead run is held back, as on a saturated host, until the test lets it go on."""
+
+        def _synthesize(self, sentence: str, speed: float):
+            if threading.current_thread().name == "ahead":
+                started.set()
+                go_on.wait(60)
+            return super()._synthesize(sentence, speed)
+
+    voice = _HeldBack(*models.piper_voice())
+    sentence = "How did you plan the week before last?"
+    ahead = threading.Thread(target=voice.synthesize, args=(sentence,), kwargs={"ahead": True}, name="ahead")
+    ahead.start()
+    assert started.wait(60)
+    try:
+        with ThreadPoolExecutor(2) as interviews:
+            first, second = interviews.submit(voice.synthesize, sentence), interviews.submit(voice.synthesize, sentence)
+            now = first.result(timeout=60)
+            assert len(second.result(timeout=60)) == len(now) > voice.sample_rate // 2
+        assert voice.runs == 1, "the two interviews made it once between them"
+    finally:
+        go_on.set()
+        ahead.join(60)
+    assert voice.runs == 2
+    voice.synthesize(sentence)
+    assert voice.runs == 2, "kept in the cache"
