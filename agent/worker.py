@@ -35,7 +35,7 @@ from livekit.agents.inference import VAD
 
 from agent import metrics, providers, replies
 from agent.capacity import LOAD_THRESHOLD, HostCPU, worker_load
-from agent.config import AGENT_NAME, load_worker_settings
+from agent.config import AGENT_NAME, DispatchMetadata, load_worker_settings
 from agent.control_plane import open_interview
 from agent.heartbeat import keep_leases
 from agent.session import compose, new_interview_progress
@@ -112,16 +112,18 @@ server = AgentServer(
 
 @server.rtc_session(agent_name=AGENT_NAME)
 async def interview(ctx: JobContext) -> None:
-    client, config = await open_interview(ctx, settings.control_plane_url, flush_seconds=FLUSH_SECONDS)
+    # the interview is fetched while the agent joins the room: neither waits for the other
+    interview_id = DispatchMetadata.parse(ctx.job.metadata).interview_id
+    opening = asyncio.ensure_future(open_interview(ctx, settings.control_plane_url, flush_seconds=FLUSH_SECONDS))
+    joined = await connect_or_give_up(ctx, interview_id, CONNECT_SECONDS)
+    client, config = await opening
     if config.status != "active":
         log.info("interview %s: not active (%s), nothing to do", config.interview_id, config.status)
         ctx.shutdown("interview not active")
         return
-    log.info(
-        "interview %s: joining room %s (resuming after turn %d)", config.interview_id, config.room, config.next_seq - 1
-    )
-    if not await connect_or_give_up(ctx, config.interview_id, CONNECT_SECONDS):
+    if not joined:
         return
+    log.info("interview %s: in room %s (resuming after turn %d)", config.interview_id, config.room, config.next_seq - 1)
 
     clock = SystemClock()
     progress = new_interview_progress(config)

@@ -325,7 +325,7 @@ def test_interviews_run_across_nodes_and_survive_a_killed_worker(multinode: Mult
             else:
                 raise AssertionError(f"not every interview got going at once (agent turns: {counts})")
         for link_id in ids:
-            served_by[link_id] = [w for w in workers if f"interview {link_id}: joining room" in w.log_text()]
+            served_by[link_id] = [w for w in workers if f"interview {link_id}: in room" in w.log_text()]
         victim = next(w for w in workers if any(w in serving for serving in served_by.values()))
         stack.kill(victim)
         stopped.append(victim)
@@ -358,7 +358,7 @@ def test_interviews_run_across_nodes_and_survive_a_killed_worker(multinode: Mult
     moved = [link_id for link_id in ids if victim in served_by[link_id]]
     assert moved, "the stopped worker served none of the interviews"
     for link_id in moved:
-        assert f"interview {link_id}: joining room" in survivor.log_text(), "no other worker took the interview over"
+        assert f"interview {link_id}: in room" in survivor.log_text(), "no other worker took the interview over"
         assert re.search(
             rf"assigned job to worker.*interview-{link_id}", (stack.workdir / f"{survivor_node.name}.log").read_text()
         ), "the interview was not re-dispatched through the other node"
