@@ -35,7 +35,7 @@ from livekit.agents.inference import VAD
 
 from agent import metrics, providers, replies
 from agent.capacity import LOAD_THRESHOLD, HostCPU, worker_load
-from agent.config import AGENT_NAME, DispatchMetadata, load_worker_settings
+from agent.config import AGENT_NAME, load_worker_settings
 from agent.control_plane import open_interview
 from agent.heartbeat import keep_leases
 from agent.session import compose, new_interview_progress
@@ -51,9 +51,6 @@ INPUT_RATE = 16000
 SPEAKING_RATE_STEP = 0.5
 # Seconds the job may spend flushing its transcript once its interview is over or the worker stops.
 FLUSH_SECONDS = 30.0
-# Seconds a job waits to be in the room. On a busy host it takes 1–2 s; a connection that is not made by then never
-# is (the rtc library once left one waiting for ever), and an agent that gives up lets another be dispatched.
-CONNECT_SECONDS = 8.0
 
 
 _shared: dict[str, Any] = {}
@@ -113,15 +110,18 @@ server = AgentServer(
 @server.rtc_session(agent_name=AGENT_NAME)
 async def interview(ctx: JobContext) -> None:
     # the interview is fetched while the agent joins the room: neither waits for the other
-    interview_id = DispatchMetadata.parse(ctx.job.metadata).interview_id
     opening = asyncio.ensure_future(open_interview(ctx, settings.control_plane_url, flush_seconds=FLUSH_SECONDS))
-    joined = await connect_or_give_up(ctx, interview_id, CONNECT_SECONDS)
+    try:
+        # Not bounded by a timeout: a connect cancelled midway leaves the rtc library's room handshake unfinished, and
+        # the library then stops the whole worker (SIGTERM) 15 s later.
+        await ctx.connect()
+    except BaseException:
+        opening.cancel()
+        raise
     client, config = await opening
     if config.status != "active":
         log.info("interview %s: not active (%s), nothing to do", config.interview_id, config.status)
         ctx.shutdown("interview not active")
-        return
-    if not joined:
         return
     log.info("interview %s: in room %s (resuming after turn %d)", config.interview_id, config.room, config.next_seq - 1)
 
@@ -167,20 +167,6 @@ async def interview(ctx: JobContext) -> None:
     )
     pace_transcript_cheaply(session)
     ctx.add_shutdown_callback(running.aclose)
-
-
-async def connect_or_give_up(ctx: JobContext, interview_id: str, seconds: float) -> bool:
-    """Join the room within `seconds`, or end the job: its lease then lapses, and the control plane removes it from
-    the room and dispatches another agent (a worker with a free place), where a job left waiting held its place and its
-    lease for half a minute."""
-    try:
-        async with asyncio.timeout(seconds):
-            await ctx.connect()
-    except TimeoutError:
-        log.error("interview %s: could not join the room in %.0f s; leaving it to another agent", interview_id, seconds)
-        ctx.shutdown("could not join the room")
-        return False
-    return True
 
 
 def pace_transcript_cheaply(session: AgentSession) -> None:
