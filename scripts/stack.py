@@ -141,7 +141,10 @@ class Stack:
     redis_port: int = field(default_factory=free_port)
     livekit_nodes: list[Node] = field(init=False)
     control_plane_ports: list[int] = field(init=False)
+    # how a worker is started: the tests' own stand-in may take its place
+    worker_command: list[str] = field(default_factory=lambda: [sys.executable, "-m", "agent", "start"])
     _workers_started: int = field(default=0, init=False)
+    _worker_env: dict[str, dict[str, str]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -269,11 +272,27 @@ class Stack:
             "CONTROL_PLANE_URL": self.control_plane_urls[turn % self.replicas],
             **(env or {}),
         }
-        proc = self._spawn(name, [sys.executable, "-m", "agent", "start"], **env)
+        proc = self._spawn(name, self.worker_command, **env)
+        self._worker_env[name] = env
+        registered = proc.log_text().count("registered worker")  # a worker started again writes to the same log
         wait_until(
-            lambda: "registered worker" in proc.log_text(), f"agent worker {name}", timeout, proc.popen, proc.log
+            lambda: proc.log_text().count("registered worker") > registered,
+            f"agent worker {name}",
+            timeout,
+            proc.popen,
+            proc.log,
         )
         return proc
+
+    def stopped_workers(self) -> list[Proc]:
+        return [proc for proc in self.procs if proc.name in self._worker_env and not proc.alive()]
+
+    def restart_worker(self, proc: Proc, timeout: float = 120) -> Proc:
+        """Start a stopped worker again, on the same node and control plane, logging to the same file. A worker
+        stops when it crashes, and after draining when it is told to stop: the rtc library tells it so itself when a
+        room connection fails in a way it cannot recover from."""
+        self.procs.remove(proc)
+        return self.start_worker(proc.name, timeout, env=self._worker_env[proc.name])
 
     def stop(self, proc: Proc, timeout: float = 30) -> None:
         if proc.alive():
@@ -397,6 +416,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  Logs:            {stack.workdir}/*.log")
         print("\nPress Ctrl-C to stop.", flush=True)
         while not stopping:
+            for proc in stack.stopped_workers():
+                print(
+                    f"{proc.name} stopped (exit code {proc.popen.returncode}; see {proc.log}); starting it again …",
+                    flush=True,
+                )
+                try:
+                    stack.restart_worker(proc)
+                except (RuntimeError, TimeoutError) as exc:
+                    print(f"{proc.name} could not start again: {exc}", file=sys.stderr, flush=True)
+                    return 1
+                print(f"{proc.name} is serving interviews again.", flush=True)
             for proc in stack.procs:
                 if not proc.alive():
                     print(f"{proc.name} stopped (exit code {proc.popen.returncode}); see {proc.log}", flush=True)
