@@ -1,6 +1,6 @@
 """The interview as respondents live it: simulated respondents in LiveKit rooms, talking with one offline worker.
 
-    .venv/bin/python -m bench.room_path [--sizes 1,2,4,6] [--answers 8] [--keep]
+    .venv/bin/python -m bench.room_path [--sizes 1,2,4,6] [--answers 8] [--think 0.6 | 0.4-2.5] [--keep]
 
 Starts the real stack (`scripts.stack.Stack`: livekit-server, the control plane, one agent worker with the offline
 providers), creates links through the researcher API, and for each N in `--sizes` lets N respondents join at once
@@ -18,6 +18,11 @@ Measured, all on the respondent's side of the room:
 - cut-offs: the agent starts talking before a pause answer is finished; missed turns: no agent audio 15 s after an
   answer; backchannels that stopped the agent for more than 0.6 s;
 - greeting: join request → the greeting's first audio, every respondent joining at the same moment;
+
+Respondents wait `--think` seconds after the agent's question before answering: 0.6 s each by default, so N
+respondents answer nearly in step and their answers reach the worker's one Whisper together, the worst case for a
+shared worker. A range (`--think 0.4-2.5`) gives each answer its own wait in it, the same for every run (seeded by
+respondent and turn), as independent people would.
 - the worker's CPU (all its processes) per minute of interview, and its memory: PSS of all its processes with the
   N interviews running, minus the idle worker's, per interview.
 """
@@ -30,6 +35,7 @@ import bisect
 import hashlib
 import json
 import logging
+import random
 import re
 import subprocess
 import sys
@@ -53,7 +59,7 @@ STOP_GAP = 0.6  # seconds of silence after which the agent's audio counts as sto
 ONSET_GAP = 0.3  # seconds of silence before audio that counts as the agent starting to speak
 LINE_END_GAP = 1.2  # seconds of silence (and the agent listening) after which its line is over
 ANSWER_TIMEOUT = 15.0
-THINK = 0.6  # the respondent's own pause before answering
+THINK = (0.6, 0.6)  # the respondent's own pause before answering: fixed, or a range (`--think`)
 SECRET = "bench-room-path"
 
 GUIDE = "\n".join(
@@ -243,7 +249,11 @@ class Result:
 
 
 class Respondent:
-    def __init__(self, index: int, link: dict, clips: list[Clip], base: str) -> None:
+    def __init__(
+        self, index: int, link: dict, clips: list[Clip], base: str, think: tuple[float, float] = THINK
+    ) -> None:
+        self.think = think
+        self.thinking = random.Random(index)  # the same waits for respondent `index` in every run
         self.index = index
         self.link = link
         self.token = link["url"].rsplit("/", 1)[1]
@@ -380,7 +390,7 @@ class Respondent:
                 if not await self.line_over():
                     r.error = "the agent's line never ended"
                     break
-                await asyncio.sleep(THINK)
+                await asyncio.sleep(self.thinking.uniform(*self.think))
                 await self._answer(clip)
             await self.line_over()
             return r
@@ -579,14 +589,22 @@ async def settle_idle(meter: WorkerMeter) -> float:
 
 
 async def run_round(
-    stack: Stack, key: str, project: str, n: int, voices: Voices, answers: int, worker_pid: int
+    stack: Stack,
+    key: str,
+    project: str,
+    n: int,
+    voices: Voices,
+    answers: int,
+    worker_pid: int,
+    think: tuple[float, float] = THINK,
 ) -> Round:
     meter = WorkerMeter(worker_pid)
     idle = await settle_idle(meter)
     body = {"count": n, "duration_minutes": 10, "expires_in_days": 1, "voice": "alloy", "language": "en"}
     links = api_call(stack.control_plane_url, "POST", f"/api/projects/{project}/links", body, key)["links"]
     respondents = [
-        Respondent(i, link, script_clips(voices, i, answers), stack.control_plane_url) for i, link in enumerate(links)
+        Respondent(i, link, script_clips(voices, i, answers), stack.control_plane_url, think)
+        for i, link in enumerate(links)
     ]
     meter.start()
     cpu0 = meter.cpu_seconds()
@@ -676,7 +694,9 @@ def machine() -> str:
     return f"{psutil.cpu_count()} cores ({model}), {psutil.virtual_memory().total / 2**30:.0f} GiB; load average {load}"
 
 
-async def main_async(sizes: list[int], answers: int, keep: bool, extra_env: dict[str, str]) -> None:
+async def main_async(
+    sizes: list[int], answers: int, keep: bool, extra_env: dict[str, str], think: tuple[float, float] = THINK
+) -> None:
     from agent.speech.models import cache_dir
 
     voices = Voices(cache_dir() / "bench-room-path")
@@ -713,7 +733,7 @@ async def main_async(sizes: list[int], answers: int, keep: bool, extra_env: dict
         )
         for n in sizes:
             print(f"{n} interview(s) at once …", flush=True)
-            rnd = await run_round(stack, key, project, n, voices, answers, worker.popen.pid)
+            rnd = await run_round(stack, key, project, n, voices, answers, worker.popen.pid, think)
             rounds.append(rnd)
             for i, r in enumerate(rnd.results):
                 if r.error:
@@ -728,6 +748,8 @@ async def main_async(sizes: list[int], answers: int, keep: bool, extra_env: dict
     print()
     print(f"Room path, one offline worker: {machine()}")
     print(f"{answers} answers per respondent after a barge-in during the greeting; script {', '.join(SCRIPT)}")
+    waits = f"{think[0]:g} s" if think[0] == think[1] else f"{think[0]:g}–{think[1]:g} s (seeded)"
+    print(f"each respondent waits {waits} after the agent's question before answering")
     print()
     print(table(rounds))
     (workdir / "rounds.json").write_text(
@@ -740,12 +762,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,2,4,6", help="interviews at once, comma-separated (default 1,2,4,6)")
     parser.add_argument("--answers", type=int, default=len(SCRIPT), help="turns per respondent after the greeting")
     parser.add_argument("--keep", action="store_true", help="keep the stack's logs")
+    parser.add_argument(
+        "--think", default="0.6", help="seconds before each answer: one value, or a range LOW-HIGH (default 0.6)"
+    )
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the worker (repeatable)")
     args = parser.parse_args()
     logging.getLogger("livekit").setLevel(logging.CRITICAL)  # a closing room's data channels are no news here
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     extra = dict(item.split("=", 1) for item in args.env)
-    asyncio.run(main_async(sizes, args.answers, args.keep, extra))
+    low, _, high = args.think.partition("-")
+    think = (float(low), float(high or low))
+    if not 0 <= think[0] <= think[1]:
+        parser.error(f"--think {args.think}: give seconds, or a range LOW-HIGH with LOW <= HIGH")
+    asyncio.run(main_async(sizes, args.answers, args.keep, extra, think))
 
 
 if __name__ == "__main__":
