@@ -123,6 +123,17 @@ async def test_two_respondents_racing_for_one_link_get_one_interview(researcher,
     assert sorted(a.status_code for a in answers) == [200, 403, 403, 403]
 
 
+async def test_a_join_after_the_links_validity_expires_it_and_starts_nothing(researcher, client):
+    link = await researcher.link()
+    await Link.update({Link.expires_at: utcnow() - timedelta(seconds=1)}).where(Link.id == link["id"])
+    r = await client.post(f"/api/interview/{token_of(link)}/join", json={"email": "r@example.com"})
+    assert r.status_code == 410
+    assert r.json()["code"] == "expired"
+    after = (await researcher.get(f"/api/links/{link['id']}")).json()
+    assert (after["status"], after["respondent_email"]) == ("expired", None)
+    assert (await researcher.wallet())["reserved"] == 0
+
+
 async def test_leave_completes_and_charges_the_minutes_used(researcher, client):
     link = await researcher.link(duration_minutes=10)
     token = token_of(link)
