@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from typing import Any
 
 from litestar import Request, Response, get
-from litestar.plugins.prometheus import PrometheusConfig
+from litestar.enums import ScopeType
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from piccolo.query.functions.aggregate import Count
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -39,12 +41,28 @@ from control_plane.tables import Link, LinkStatus
 # Request latency buckets: the control plane answers in milliseconds; seconds mean trouble.
 BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 
+
+class RouteLabels(PrometheusMiddleware):
+    """Litestar's Prometheus middleware, labelling by route template without first building the request's URL,
+    which its own labels compute and then discard when paths are grouped (a tenth of the middleware's time)."""
+
+    def _get_default_labels(self, request: Request[Any, Any, Any]) -> dict[str, str | int | float]:
+        scope = request.scope
+        return {
+            "method": scope["method"] if scope["type"] == ScopeType.HTTP else scope["type"],
+            "path": scope["path_template"],
+            "status_code": 200,
+            "app_name": self._config.app_name,
+        }
+
+
 prometheus = PrometheusConfig(
     app_name="control_plane",
     prefix="control_plane",
     group_path=True,
     buckets=BUCKETS,
     exclude=["^/metrics$", "^/static/"],
+    middleware_class=RouteLabels,
 )
 
 # Counted by whichever process was scraped: with several, its count is the one to give.

@@ -74,16 +74,19 @@ def allowed_methods(scope: Scope, sent: str) -> str:
 
 def add_security_headers(settings: Settings):
     """A `before_send` hook: every HTTP response, errors and unknown paths included, carries `security_headers`
-    unless it set its own."""
-    defaults = security_headers(settings)
+    unless it set its own. The headers are encoded once, and the response's own names read once per response
+    (`MutableScopeHeaders` decodes and scans every header for each name looked up or set)."""
+    defaults = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in security_headers(settings).items()]
 
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableScopeHeaders.from_message(message)
-            for name, value in defaults.items():
-                if name not in headers:
-                    headers[name] = value
-            if scope.get("method") == "OPTIONS" and "allow" in headers:
-                headers["allow"] = allowed_methods(scope, headers["allow"])
+            headers = message.get("headers")
+            if not isinstance(headers, list):
+                headers = message["headers"] = list(headers or ())
+            own = {name.lower() for name, _ in headers}
+            headers.extend(header for header in defaults if header[0] not in own)
+            if scope.get("method") == "OPTIONS" and b"allow" in own:
+                allow = MutableScopeHeaders.from_message(message)
+                allow["allow"] = allowed_methods(scope, allow["allow"])
 
     return before_send

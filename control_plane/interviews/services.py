@@ -97,6 +97,8 @@ LINK_FOR_JOIN = Statement(
 async def join(token: str, email: str, settings: Settings) -> tuple[RoomAccess, bool]:
     """Join (or rejoin) the interview; answer the room credentials and whether this join started it."""
     email = normalise_email(email)
+    if TOKEN_RE.fullmatch(token) and (moved := await lifecycle.start_by_token(token, email)) is not None:
+        return _room_access(moved, settings), True
     row = await _by_token(token, settings, LINK_FOR_JOIN)
     _usable(row)
     started = False
@@ -118,8 +120,12 @@ async def join(token: str, email: str, settings: Settings) -> tuple[RoomAccess, 
         row = moved
     if row["respondent_email"] != email:
         raise EmailMismatch()
+    return _room_access(row, settings), started
+
+
+def _room_access(row: dict[str, Any], settings: Settings) -> RoomAccess:
     ends_at = aware(row["ends_at"])
-    answer = RoomAccess(
+    return RoomAccess(
         livekit_url=livekit.node_url(settings),
         token=livekit.room_token(settings, row["id"], ends_at),
         room=livekit.room_name(row["id"]),
@@ -127,7 +133,6 @@ async def join(token: str, email: str, settings: Settings) -> tuple[RoomAccess, 
         ends_at=ends_at,
         interview_id=row["id"],
     )
-    return answer, started
 
 
 async def leave(token: str, email: str, settings: Settings) -> LeftInterview:

@@ -98,6 +98,39 @@ async def start(row: dict[str, Any], email: str, research_goals: str, interview_
     return moved[0]
 
 
+# The same move by the link's token in one round trip, for a link neither read nor due (PostgreSQL only: the clock's
+# end, the start plus the link's duration, is computed in SQL). It freezes the link's own context, else its project's
+# (`start`'s caller does the same with `or`), and moves only a pending link whose validity has not ended: anything
+# else (an interview under way, a link the clock is due for, an unknown token) is left to the caller's read.
+START_BY_TOKEN = Statement(
+    """
+    UPDATE link SET status = $1, respondent_email = $2, started_at = $3,
+        ends_at = $3 + make_interval(mins => link.duration_minutes),
+        frozen_research_goals = COALESCE(NULLIF(link.research_goals, ''), project.research_goals),
+        frozen_interview_guide = COALESCE(NULLIF(link.interview_guide, ''), project.interview_guide)
+    FROM project
+    WHERE link.token = $4 AND link.status = $5 AND link.expires_at > $3 AND project.id = link.project
+    RETURNING link.id, link.status, link.respondent_email, link.ends_at
+    """,
+    write=True,
+)
+
+
+async def start_by_token(token: str, email: str) -> dict[str, Any] | None:
+    """A first join's start in one statement, on PostgreSQL: answer the link as `start` does, or None when it did
+    not move it (not pending, due to expire, not found; or SQLite, which reads the link first)."""
+    if isinstance(engine(), SQLiteEngine):
+        return None
+    moved = await run(START_BY_TOKEN, S.active.value, email, utcnow(), token, S.pending.value)
+    if not moved:
+        return None
+    link_id = moved[0]["id"]
+    log.info(
+        "interview %s: %s -> %s (%s)", link_id, S.pending.value, S.active.value, TRANSITIONS[(S.pending, S.active)]
+    )
+    return moved[0]
+
+
 async def cancel(row: dict[str, Any]) -> None:
     """The researcher cancels a pending link: its whole reservation is released."""
     async with transaction():

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+import jwt
+import pytest
 from livekit import api
 
-from control_plane.livekit import agent_key
+from control_plane.livekit import agent_key, room_name, room_token
 from control_plane.tables import Link
 from control_plane.timeutil import utcnow
 from tests.control_plane.conftest import GUIDE, token_of
@@ -59,6 +61,34 @@ async def test_first_join_starts_the_clock_and_issues_a_scoped_room_token(resear
     assert after["respondent_email"] == "resp@example.com"
 
 
+def test_the_room_token_is_the_one_livekits_access_token_makes(settings):
+    """The token is written without `api.AccessToken`; LiveKit must read the same claims from it."""
+    link_id = "0b6f7a52-5a6e-4c4e-9d0f-0c1f8f3c2a11"
+    ends_at = utcnow() + timedelta(minutes=10)
+    ours = room_token(settings, link_id, ends_at)
+    grants = api.VideoGrants(
+        room_join=True, room=room_name(link_id), can_publish=True, can_subscribe=True, can_publish_data=True
+    )
+    theirs = (
+        api.AccessToken(settings.livekit_api_key, settings.livekit_api_secret)
+        .with_identity(f"respondent-{link_id}")
+        .with_name("Respondent")
+        .with_grants(grants)
+        .with_ttl(ends_at - utcnow() + timedelta(minutes=5))
+        .to_jwt()
+    )
+    assert jwt.get_unverified_header(ours) == jwt.get_unverified_header(theirs)
+    read = [
+        jwt.decode(t, settings.livekit_api_secret, algorithms=["HS256"], options={"verify_aud": False})
+        for t in (ours, theirs)
+    ]
+    for claim in ("nbf", "exp"):
+        assert abs(read[0].pop(claim) - read[1].pop(claim)) <= 1
+    assert read[0] == read[1]
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(ours, settings.livekit_api_secret + "x", algorithms=["HS256"])
+
+
 async def test_rejoin_with_the_same_email_keeps_the_same_room_and_clock(researcher, client):
     link = await researcher.link()
     first = (await client.post(f"/api/interview/{token_of(link)}/join", json={"email": "r@example.com"})).json()
@@ -91,6 +121,17 @@ async def test_two_respondents_racing_for_one_link_get_one_interview(researcher,
     url = f"/api/interview/{token_of(link)}/join"
     answers = await asyncio.gather(*(client.post(url, json={"email": f"r{i}@example.com"}) for i in range(4)))
     assert sorted(a.status_code for a in answers) == [200, 403, 403, 403]
+
+
+async def test_a_join_after_the_links_validity_expires_it_and_starts_nothing(researcher, client):
+    link = await researcher.link()
+    await Link.update({Link.expires_at: utcnow() - timedelta(seconds=1)}).where(Link.id == link["id"])
+    r = await client.post(f"/api/interview/{token_of(link)}/join", json={"email": "r@example.com"})
+    assert r.status_code == 410
+    assert r.json()["code"] == "expired"
+    after = (await researcher.get(f"/api/links/{link['id']}")).json()
+    assert (after["status"], after["respondent_email"]) == ("expired", None)
+    assert (await researcher.wallet())["reserved"] == 0
 
 
 async def test_leave_completes_and_charges_the_minutes_used(researcher, client):
