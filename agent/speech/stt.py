@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 import weakref
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -232,6 +233,17 @@ class _WhisperStream(stt.RecognizeStream):
         super().__init__(stt=stt, conn_options=conn_options, sample_rate=WHISPER_RATE)
         self._whisper_stt = stt
         self._wanted = language
+        # for each flush, whether the agent held the floor as it came: on a busy worker a "mm-hm" said over the
+        # agent can be transcribed after its line is over, and is still no answer
+        self._floor_at_flush: deque[bool] = deque()
+
+    def flush(self) -> None:
+        self._floor_at_flush.append(self._whisper_stt.ignore_backchannel())
+        try:
+            super().flush()
+        except BaseException:
+            self._floor_at_flush.pop()
+            raise
 
     async def _run(self) -> None:
         chunks: list[np.ndarray] = []  # float32 mono at 16 kHz
@@ -240,8 +252,9 @@ class _WhisperStream(stt.RecognizeStream):
         limit = MAX_BUFFER_SECONDS * WHISPER_RATE
         async for item in self._input_ch:
             if isinstance(item, self._FlushSentinel):
+                over_the_agent = self._floor_at_flush.popleft() if self._floor_at_flush else False
                 if heard and samples:
-                    await self._transcribe(np.concatenate(chunks))
+                    await self._transcribe(np.concatenate(chunks), over_the_agent)
                 chunks, samples, heard = [], 0, False
                 continue
             pcm = np.frombuffer(item.data, dtype=np.int16)
@@ -258,13 +271,13 @@ class _WhisperStream(stt.RecognizeStream):
             while samples > limit and len(chunks) > 1:
                 samples -= len(chunks.pop(0))
 
-    async def _transcribe(self, audio: np.ndarray) -> None:
+    async def _transcribe(self, audio: np.ndarray, over_the_agent: bool) -> None:
         started = time.monotonic()
         result = await transcribe_on_runner(self._whisper_stt._whisper, audio, self._wanted)
         took = time.monotonic() - started
         log.debug("transcribed %.1f s of audio in %.2f s", len(audio) / WHISPER_RATE, took)
         if self._whisper_stt.on_transcribed is not None:
             self._whisper_stt.on_transcribed(took)
-        if not result.text or (self._whisper_stt.ignore_backchannel() and is_backchannel(result.text)):
+        if not result.text or (over_the_agent and is_backchannel(result.text)):
             return
         self._event_ch.send_nowait(self._whisper_stt.transcript_event(result))

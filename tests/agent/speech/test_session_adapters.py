@@ -79,6 +79,22 @@ async def test_a_backchannel_while_the_agent_holds_the_floor_is_no_answer(userda
     assert await heard(agent_speaking=False) == ["okay"]  # asked and listening, "okay" is an answer
 
 
+async def test_a_backchannel_over_the_agent_is_no_answer_even_when_transcribed_after_its_line(userdata):
+    """On a busy worker the transcript of a "mm-hm" said over the agent can come after the agent's line is over: the
+    floor is judged as the utterance ends (the flush), not when its words are ready."""
+    stt = speech.build_stt("en", userdata)
+    floor = {"agent": True}
+    stt.ignore_backchannel = lambda: floor["agent"]
+    stream = stt.stream()
+    for frame in room_frames(espeak_frame("Okay.", "en-us")):
+        stream.push_frame(frame)
+    stream.flush()
+    floor["agent"] = False  # the agent's line ends while Whisper is at work
+    stream.end_input()
+
+    assert await finals_of(stream) == []
+
+
 async def test_tts_speaks_streamed_text(userdata):
     tts = lk_tts.StreamAdapter(tts=speech.build_tts("en", "echo", userdata))
     stream = tts.stream()
