@@ -63,9 +63,9 @@ class PiperVoice:
         self._cache_bytes = 0
         self._cache_limit = cache_bytes
         self._cache_lock = threading.Lock()
-        # sentences being made now: a second interview asking for one waits for it instead of making it again
-        self._making: dict[tuple[str, float], Future[np.ndarray]] = {}
-        self._made_ahead: dict[tuple[str, float], bool] = {}  # whether each of those is made ahead (`synthesize`)
+        # sentences being made now, and whether made ahead (`synthesize`): a second interview asking for one waits
+        # for it instead of making it again
+        self._making: dict[tuple[str, float], tuple[Future[np.ndarray], bool]] = {}
         self.cache_hits = 0
         self.runs = 0
         options = onnxruntime.SessionOptions()
@@ -107,11 +107,11 @@ class PiperVoice:
                 self._cache.move_to_end(key)
                 self.cache_hits += 1
                 return cached
-            making = self._making.get(key)
-            if making is None or (self._made_ahead[key] and not ahead):
+            making, made_ahead = self._making.get(key, (None, False))
+            if making is None or (made_ahead and not ahead):
                 # later interviews wait for this run, not for the one made ahead
-                self._making[key] = mine = Future()
-                self._made_ahead[key] = ahead
+                mine: Future[np.ndarray] = Future()
+                self._making[key] = (mine, ahead)
                 making = None
         if making is not None:
             return making.result()
@@ -127,9 +127,8 @@ class PiperVoice:
 
     def _done(self, key: tuple[str, float], mine: Future[np.ndarray], audio: np.ndarray | None = None) -> None:
         with self._cache_lock:
-            if self._making.get(key) is mine:
+            if (making := self._making.get(key)) is not None and making[0] is mine:
                 del self._making[key]
-                del self._made_ahead[key]
             if audio is not None and key not in self._cache and audio.nbytes <= self._cache_limit:
                 self._cache[key] = audio
                 self._cache_bytes += audio.nbytes
