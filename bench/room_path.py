@@ -18,13 +18,13 @@ Measured, all on the respondent's side of the room:
 - cut-offs: the agent starts talking before a pause answer is finished; missed turns: no agent audio 15 s after an
   answer; backchannels that stopped the agent for more than 0.6 s;
 - greeting: join request → the greeting's first audio, every respondent joining at the same moment;
+- the worker's CPU (all its processes) per minute of interview, and its memory: PSS of all its processes with the
+  N interviews running, minus the idle worker's, per interview.
 
 Respondents wait `--think` seconds after the agent's question before answering: 0.6 s each by default, so N
 respondents answer nearly in step and their answers reach the worker's one Whisper together, the worst case for a
-shared worker. A range (`--think 0.4-2.5`) gives each answer its own wait in it, the same for every run (seeded by
-respondent and turn), as independent people would.
-- the worker's CPU (all its processes) per minute of interview, and its memory: PSS of all its processes with the
-  N interviews running, minus the idle worker's, per interview.
+shared worker. A range (`--think 0.4-2.5`) gives each answer its own wait in it, the same in every run (each
+respondent's waits come from a generator seeded with its number), as independent people would.
 """
 
 from __future__ import annotations
@@ -771,8 +771,11 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     extra = dict(item.split("=", 1) for item in args.env)
     low, _, high = args.think.partition("-")
-    think = (float(low), float(high or low))
-    if not 0 <= think[0] <= think[1]:
+    try:
+        think = (float(low), float(high or low))
+    except ValueError:
+        think = None
+    if think is None or not 0 <= think[0] <= think[1]:
         parser.error(f"--think {args.think}: give seconds, or a range LOW-HIGH with LOW <= HIGH")
     asyncio.run(main_async(sizes, args.answers, args.keep, extra, think))
 
