@@ -50,8 +50,12 @@ async def _move(link_id: UUID, old: LinkStatus, new: LinkStatus, values: dict | 
     changes = {Link.status: new.value, **(values or {})}
     moved = await Link.update(changes).where((Link.id == link_id) & (Link.status == old.value)).returning(Link.id)
     if moved:
-        log.info("interview %s: %s -> %s (%s)", link_id, old.value, new.value, TRANSITIONS[(old, new)])
+        _log_move(link_id, old, new)
     return bool(moved)
+
+
+def _log_move(link_id: Any, old: LinkStatus, new: LinkStatus) -> None:
+    log.info("interview %s: %s -> %s (%s)", link_id, old.value, new.value, TRANSITIONS[(old, new)])
 
 
 async def locked_status(link_id: UUID) -> str | None:
@@ -92,9 +96,7 @@ async def start(row: dict[str, Any], email: str, research_goals: str, interview_
     )
     if not moved:
         return None
-    log.info(
-        "interview %s: %s -> %s (%s)", row["id"], S.pending.value, S.active.value, TRANSITIONS[(S.pending, S.active)]
-    )
+    _log_move(row["id"], S.pending, S.active)
     return moved[0]
 
 
@@ -124,10 +126,7 @@ async def start_by_token(token: str, email: str) -> dict[str, Any] | None:
     moved = await run(START_BY_TOKEN, S.active.value, email, utcnow(), token, S.pending.value)
     if not moved:
         return None
-    link_id = moved[0]["id"]
-    log.info(
-        "interview %s: %s -> %s (%s)", link_id, S.pending.value, S.active.value, TRANSITIONS[(S.pending, S.active)]
-    )
+    _log_move(moved[0]["id"], S.pending, S.active)
     return moved[0]
 
 
