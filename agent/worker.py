@@ -128,6 +128,11 @@ async def interview(ctx: JobContext) -> None:
     clock = SystemClock()
     progress = new_interview_progress(config)
     built = providers.build(settings, config, ctx.proc.userdata, clock=clock, progress=progress)
+    vad = ctx.proc.userdata["vad"]
+    if hasattr(built.stt, "paused"):  # the offline Whisper: hear an answer in the respondent's first pause
+        from agent.speech.stt import PauseWatch
+
+        vad = PauseWatch(vad, built.stt)
     running = compose(
         config,
         client=client,
@@ -137,7 +142,7 @@ async def interview(ctx: JobContext) -> None:
         quiet_seconds=settings.quiet_check_seconds,
         stt=built.stt,
         tts=built.tts,
-        vad=ctx.proc.userdata["vad"],
+        vad=vad,
         turn_handling=turn_handling(
             ctx.proc.userdata.get("turn_detector"), interim_words=built.stt.capabilities.interim_results
         ),

@@ -7,6 +7,12 @@ run one per interview on every frame, doubling the VAD's cost), and the transcri
 judged over instead of after a VAD silence of its own. Decoding is greedy (`beam_size=1`) at temperature 0 only:
 the temperature fallback costs up to 6x on a hard utterance and buys little for an interview answer.
 
+The words are heard ahead of the flush. The session's VAD reports the end of speech after 0.3 s of silence; the
+worker's `PauseWatch` tells the STT when the respondent has been silent for `HEAR_AHEAD_SECONDS` (0.12 s) of that,
+and the stream then starts transcribing what it holds, if the worker's Whisper is idle. When the flush comes with the
+respondent silent since, that transcript is the turn's; if they went on, it is dropped and the whole answer is heard
+at the flush. A reply then waits for Whisper minus most of the VAD's silence, not for both.
+
 While the agent speaks, a transcript that is only a backchannel ("mm-hm", "uh-huh", "okay") or nothing but noise is
 dropped when the session says so (`ignore_backchannel`): the agent then resumes its sentence instead of taking "mm-hm"
 for an answer.
@@ -30,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from faster_whisper import WhisperModel
 from livekit import rtc
-from livekit.agents import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions, stt
+from livekit.agents import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions, stt, vad
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer, is_given
 
@@ -45,6 +51,9 @@ TOKENS_PER_SECOND = 12
 MAX_BUFFER_SECONDS = 300
 PRE_ROLL_SECONDS = 0.5
 QUIET_RMS = 60 / 32768  # ≈ -55 dBFS: quieter than any speech a microphone sends
+# Seconds of the VAD's silence after speech before the words are heard ahead of the flush. Silero's silence inside a
+# sentence rarely reaches it (in 8 of the room bench's 60 answers, espeak-ng and Piper), and the end of speech is 0.3 s.
+HEAR_AHEAD_SECONDS = 0.12
 _BACKCHANNEL = re.compile(
     r"^(?:(?:m+-?h?m+|mhm|uh-?huh|uh|um|hmm+|ah|oh|okay|ok|yeah|yes|yep|right|sure|i see|ага|угу|да|ну|так)\W*)+$",
     re.I,
@@ -76,6 +85,8 @@ def load_whisper(name: str) -> WhisperModel:
 
 _runners: dict[int, ThreadPoolExecutor] = {}
 _runners_lock = threading.Lock()
+# transcriptions submitted to each model's runner and not yet done, by id(model): hearing ahead waits for none
+_in_flight: dict[int, int] = {}
 
 
 def runner(model: WhisperModel) -> ThreadPoolExecutor:
@@ -91,7 +102,19 @@ def runner(model: WhisperModel) -> ThreadPoolExecutor:
 
 
 async def transcribe_on_runner(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
-    return await asyncio.get_running_loop().run_in_executor(runner(model), transcribe, model, audio, language)
+    key = id(model)
+    with _runners_lock:  # interviews run on threads of their own
+        _in_flight[key] = _in_flight.get(key, 0) + 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(runner(model), transcribe, model, audio, language)
+    finally:
+        with _runners_lock:
+            _in_flight[key] -= 1
+
+
+def runner_idle(model: WhisperModel) -> bool:
+    """No transcription of `model` is running or waiting, for any interview."""
+    return not _in_flight.get(id(model))
 
 
 def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
@@ -191,6 +214,21 @@ class WhisperSTT(stt.STT):
             except RuntimeError:  # closed, or its input ended
                 self._streams.discard(stream)
 
+    def paused(self) -> None:
+        """The respondent has been silent for a moment: hear what each open stream holds, ahead of the flush."""
+        self._tell(_WhisperStream.Paused())
+
+    def went_on(self) -> None:
+        """The respondent spoke again before the end of speech: what was heard ahead is short of the answer."""
+        self._tell(_WhisperStream.WentOn())
+
+    def _tell(self, signal: object) -> None:
+        for stream in list(self._streams):
+            if stream.closed:
+                self._streams.discard(stream)
+            else:
+                stream.signal(signal)
+
     def transcript_event(self, result: Transcript) -> stt.SpeechEvent:
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
@@ -227,7 +265,14 @@ class WhisperSTT(stt.STT):
 
 
 class _WhisperStream(stt.RecognizeStream):
-    """Keeps the audio since the last flush (quiet lead-in trimmed) and transcribes it on each flush."""
+    """Keeps the audio since the last flush (quiet lead-in trimmed) and transcribes it on each flush, or takes the
+    transcript heard ahead in the respondent's pause."""
+
+    class Paused:
+        pass
+
+    class WentOn:
+        pass
 
     def __init__(self, *, stt: WhisperSTT, language: str | None, conn_options: APIConnectOptions) -> None:
         super().__init__(stt=stt, conn_options=conn_options, sample_rate=WHISPER_RATE)
@@ -236,6 +281,14 @@ class _WhisperStream(stt.RecognizeStream):
         # for each flush, whether the agent held the floor as it came: on a busy worker a "mm-hm" said over the
         # agent can be transcribed after its line is over, and is still no answer
         self._floor_at_flush: deque[bool] = deque()
+
+    @property
+    def closed(self) -> bool:
+        return self._input_ch.closed
+
+    def signal(self, signal: Paused | WentOn) -> None:
+        """In line with the audio: a pause applies to the frames pushed before it."""
+        self._input_ch.send_nowait(signal)  # type: ignore[arg-type]
 
     def flush(self) -> None:
         self._floor_at_flush.append(self._whisper_stt.ignore_backchannel())
@@ -249,13 +302,26 @@ class _WhisperStream(stt.RecognizeStream):
         chunks: list[np.ndarray] = []  # float32 mono at 16 kHz
         samples = 0
         heard = False  # anything louder than QUIET_RMS since the last flush
+        ahead: asyncio.Future[Transcript] | None = None  # the words up to the respondent's pause
+        whisper = self._whisper_stt._whisper
         limit = MAX_BUFFER_SECONDS * WHISPER_RATE
         async for item in self._input_ch:
             if isinstance(item, self._FlushSentinel):
                 over_the_agent = self._floor_at_flush.popleft() if self._floor_at_flush else False
-                if heard and samples:
+                if ahead is not None:
+                    await self._hand_over(ahead, over_the_agent)
+                elif heard and samples:
                     await self._transcribe(np.concatenate(chunks), over_the_agent)
-                chunks, samples, heard = [], 0, False
+                chunks, samples, heard, ahead = [], 0, False, None
+                continue
+            if isinstance(item, _WhisperStream.Paused):
+                if heard and ahead is None and runner_idle(whisper):
+                    ahead = asyncio.ensure_future(transcribe_on_runner(whisper, np.concatenate(chunks), self._wanted))
+                continue
+            if isinstance(item, _WhisperStream.WentOn):
+                if ahead is not None:
+                    _forget(ahead)
+                    ahead = None
                 continue
             pcm = np.frombuffer(item.data, dtype=np.int16)
             if item.num_channels > 1:
@@ -274,10 +340,89 @@ class _WhisperStream(stt.RecognizeStream):
     async def _transcribe(self, audio: np.ndarray, over_the_agent: bool) -> None:
         started = time.monotonic()
         result = await transcribe_on_runner(self._whisper_stt._whisper, audio, self._wanted)
-        took = time.monotonic() - started
-        log.debug("transcribed %.1f s of audio in %.2f s", len(audio) / WHISPER_RATE, took)
+        self._deliver(result, time.monotonic() - started, over_the_agent)
+
+    async def _hand_over(self, ahead: asyncio.Future[Transcript], over_the_agent: bool) -> None:
+        """The flush came with the respondent silent since the pause the transcript was started in: it is the turn's."""
+        started = time.monotonic()
+        result = await ahead
+        self._deliver(result, time.monotonic() - started, over_the_agent)
+
+    def _deliver(self, result: Transcript, took: float, over_the_agent: bool) -> None:
+        log.debug("transcribed %.1f s of audio, %.2f s after the flush", result.duration, took)
         if self._whisper_stt.on_transcribed is not None:
             self._whisper_stt.on_transcribed(took)
         if not result.text or (over_the_agent and is_backchannel(result.text)):
             return
         self._event_ch.send_nowait(self._whisper_stt.transcript_event(result))
+
+
+def _forget(ahead: asyncio.Future[Transcript]) -> None:
+    """A transcript heard ahead and no longer wanted: Whisper cannot be stopped midway, so it runs out unread."""
+    ahead.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
+class PauseWatch(vad.VAD):
+    """The worker's shared VAD as one interview's session sees it, telling that interview's Whisper when the
+    respondent pauses (`WhisperSTT.paused`) and when they go on (`went_on`). The events pass through unchanged.
+
+    The VAD's metrics stay with the shared VAD (every interview's session would otherwise get every interview's)."""
+
+    def __init__(self, shared: vad.VAD, listener: WhisperSTT, after: float = HEAR_AHEAD_SECONDS) -> None:
+        super().__init__(capabilities=shared.capabilities)
+        self._shared = shared
+        self._listener = listener
+        self._after = after
+
+    @property
+    def model(self) -> str:
+        return self._shared.model
+
+    @property
+    def provider(self) -> str:
+        return self._shared.provider
+
+    @property
+    def min_silence_duration(self) -> float | None:
+        return getattr(self._shared, "min_silence_duration", None)
+
+    def stream(self) -> vad.VADStream:
+        return _PauseWatchStream(self._shared.stream(), self._listener, self._after)  # type: ignore[return-value]
+
+
+class _PauseWatchStream:
+    """A `VADStream` in all the session uses of one: frames in, events out."""
+
+    def __init__(self, inner: vad.VADStream, listener: WhisperSTT, after: float) -> None:
+        self._inner = inner
+        self._listener = listener
+        self._after = after
+        self._told = False  # the listener was told of the current pause
+
+    def push_frame(self, frame: rtc.AudioFrame) -> None:
+        self._inner.push_frame(frame)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def end_input(self) -> None:
+        self._inner.end_input()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def __aiter__(self) -> _PauseWatchStream:
+        return self
+
+    async def __anext__(self) -> vad.VADEvent:
+        event = await self._inner.__anext__()
+        if event.type == vad.VADEventType.INFERENCE_DONE and event.speaking:
+            if event.raw_accumulated_silence >= self._after and not self._told:
+                self._told = True
+                self._listener.paused()
+            elif event.raw_accumulated_silence == 0 and self._told:
+                self._told = False
+                self._listener.went_on()
+        elif event.type in (vad.VADEventType.START_OF_SPEECH, vad.VADEventType.END_OF_SPEECH):
+            self._told = False
+        return event
