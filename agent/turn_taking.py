@@ -16,7 +16,8 @@ it (cloud `v1` is never picked: a self-hosted worker must not call a gateway).
 - Endpointing waits at least 0.5 s after speech (a breath between two sentences is not the end of an answer) and,
   for an unfinished sentence, up to 2.5 s: interviewees pause to think and must not be cut off, but a clear answer
   gets a reply without seconds of dead air. The VAD reports the end of speech after 0.3 s of silence (Silero's
-  default is 0.55 s), so the transcript, and the verdict on it, come sooner.
+  default is 0.55 s), so the transcript, and the verdict on it, come sooner; and Whisper starts on the answer after
+  0.12 s of that silence (`agent.speech.stt.PauseWatch`), so the transcript is ready sooner still.
 - The agent yields at once: Silero hears speech over the agent after 0.15 s of it and the agent's audio pauses then
   (in the room that is under half a second from the respondent's first sound to silence at their ear). What was
   said is transcribed when the speech ends: a backchannel ("mm-hm", "okay") or a noise leaves no transcript while

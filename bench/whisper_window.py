@@ -1,6 +1,6 @@
 """How Whisper's window changes what it hears and how long it takes: word error rate and time per answer.
 
-    .venv/bin/python -m bench.whisper_window [--model tiny.en] [--windows 10,15,20,30] [--clips DIR]
+    .venv/bin/python -m bench.whisper_window [--model tiny.en] [--windows 10,15,20,30] [--clips DIR] [--after 0.12,0.35]
 
 Whisper is trained on 30 s windows and pads every input to 30 s, so a 3 s answer costs as much as 30 s of speech; the
 encoder's input can be cut to a shorter window (with at least a second of silence after the speech), which is what
@@ -9,6 +9,10 @@ bench's answers (`bench.room_path`: plain answers, both halves of the paused one
 the e2e tests' sentences), each in espeak-ng and in the Piper voice, in each window, and prints the word error rate per
 voice, the median time per answer and the CPU time per answer (of all the process's threads). `--clips DIR` adds recordings of your own: 16 kHz mono WAV files, each with its
 words in a `.txt` file of the same name (for instance what reached a worker through Chromium).
+
+`--after` cuts each answer that many seconds after its last sound (its last 20 ms within 20 dB of its loudest), for
+each value given: the stream hears an answer in the respondent's first pause of 0.12 s, where the VAD's end of speech
+comes after 0.3 s (`agent.speech.stt`).
 """
 
 from __future__ import annotations
@@ -75,6 +79,18 @@ NO_SPEECH_THRESHOLD = 0.6
 LOG_PROB_THRESHOLD = -1.0
 
 
+def cut_after(audio: np.ndarray, seconds: float | None) -> np.ndarray:
+    """`audio` up to `seconds` of silence after its last sound (digital silence added if the clip ends sooner)."""
+    if seconds is None:
+        return audio
+    frame = stt.WHISPER_RATE // 50
+    frames = audio[: len(audio) // frame * frame].reshape(-1, frame)
+    levels = np.sqrt((frames * frames).mean(axis=1))
+    last = int(np.nonzero(levels > max(stt.QUIET_RMS, levels.max() * 0.1))[0][-1])
+    end = (last + 1) * frame
+    return np.concatenate([audio[:end], np.zeros(int(seconds * stt.WHISPER_RATE), dtype=np.float32)])
+
+
 def heard_in(model: WhisperModel, window: int, audio: np.ndarray) -> str:
     """What Whisper hears in a window of `window` seconds; Whisper's own 30 s windows for 30 or a longer answer."""
     if window >= 30 or len(audio) > (window - 1) * stt.WHISPER_RATE:  # at least a second of silence after speech
@@ -127,6 +143,7 @@ def main() -> None:
     parser.add_argument("--model", default="tiny.en", choices=["tiny.en", "base"])
     parser.add_argument("--windows", default="10,15,20,30", help="window lengths in seconds, comma-separated")
     parser.add_argument("--clips", type=Path, help="a folder of 16 kHz mono WAVs, each with a .txt of its words")
+    parser.add_argument("--after", help="seconds of silence kept after each answer's last sound, comma-separated")
     parser.add_argument("--show", action="store_true", help="print each answer heard with two or more errors")
     args = parser.parse_args()
     clips = corpus(args.clips)
@@ -134,30 +151,37 @@ def main() -> None:
     model = stt.load_whisper(args.model)
     stt.transcribe(model, clips[0][2], "en")  # the first run sets up buffers
     print(f"Whisper {args.model}, {len(clips)} answers ({', '.join(sources)})\n")
+    tails: list[float | None] = [float(a) for a in args.after.split(",")] if args.after else [None]
     print(
         "| window s | "
+        + ("silence after s | " if args.after else "")
         + " | ".join(f"WER {s}" for s in sources)
         + " | WER all | median s per answer | CPU s per answer |"
     )
-    print("| --- |" + " --- |" * (len(sources) + 3))
-    for window in [int(w) for w in args.windows.split(",")]:
+    print("| --- |" + " --- |" * (len(sources) + 3 + bool(args.after)))
+    for window, tail in [(int(w), t) for w in args.windows.split(",") for t in tails]:
         errors = dict.fromkeys(sources, 0)
         said = dict.fromkeys(sources, 0)
         took = []
         cpu = time.process_time()
         for source, text, audio in clips:
             started = time.perf_counter()
-            heard = heard_in(model, window, audio)
+            heard = heard_in(model, window, cut_after(audio, tail))
             took.append(time.perf_counter() - started)
             wrong = word_errors(words(text), words(heard))
             errors[source] += wrong
             said[source] += len(words(text))
             if args.show and wrong > 1:
-                print(f"  {window} s, {source}: {text!r} heard as {heard!r}")
+                print(f"  {window} s, {tail} s after, {source}: {text!r} heard as {heard!r}")
         cells = [f"{100 * errors[s] / said[s]:.1f} %" for s in sources]
         total = 100 * sum(errors.values()) / sum(said.values())
         cpu = (time.process_time() - cpu) / len(clips)  # all of the process's threads: CTranslate2 runs two
-        print(f"| {window} | " + " | ".join(cells) + f" | {total:.1f} % | {statistics.median(took):.2f} | {cpu:.2f} |")
+        after = f"{tail} | " if args.after else ""
+        print(
+            f"| {window} | {after}"
+            + " | ".join(cells)
+            + f" | {total:.1f} % | {statistics.median(took):.2f} | {cpu:.2f} |"
+        )
 
 
 if __name__ == "__main__":
