@@ -305,37 +305,43 @@ class _WhisperStream(stt.RecognizeStream):
         ahead: asyncio.Future[Transcript] | None = None  # the words up to the respondent's pause
         whisper = self._whisper_stt._whisper
         limit = MAX_BUFFER_SECONDS * WHISPER_RATE
-        async for item in self._input_ch:
-            if isinstance(item, self._FlushSentinel):
-                over_the_agent = self._floor_at_flush.popleft() if self._floor_at_flush else False
-                if ahead is not None:
-                    await self._hand_over(ahead, over_the_agent)
-                elif heard and samples:
-                    await self._transcribe(np.concatenate(chunks), over_the_agent)
-                chunks, samples, heard, ahead = [], 0, False, None
-                continue
-            if isinstance(item, _WhisperStream.Paused):
-                if heard and ahead is None and runner_idle(whisper):
-                    ahead = asyncio.ensure_future(transcribe_on_runner(whisper, np.concatenate(chunks), self._wanted))
-                continue
-            if isinstance(item, _WhisperStream.WentOn):
-                if ahead is not None:
-                    _forget(ahead)
-                    ahead = None
-                continue
-            pcm = np.frombuffer(item.data, dtype=np.int16)
-            if item.num_channels > 1:
-                pcm = pcm.reshape(-1, item.num_channels).mean(axis=1)
-            chunk = pcm.astype(np.float32) / 32768.0
-            loud = bool(len(chunk)) and float(np.sqrt(np.mean(chunk * chunk))) > QUIET_RMS
-            chunks.append(chunk)
-            samples += len(chunk)
-            heard = heard or loud
-            if not heard:  # only a short pre-roll of quiet audio is kept before speech
-                while chunks and samples - len(chunks[0]) >= PRE_ROLL_SECONDS * WHISPER_RATE:
+        try:
+            async for item in self._input_ch:
+                if isinstance(item, self._FlushSentinel):
+                    over_the_agent = self._floor_at_flush.popleft() if self._floor_at_flush else False
+                    if ahead is not None:
+                        await self._hand_over(ahead, over_the_agent)
+                    elif heard and samples:
+                        await self._transcribe(np.concatenate(chunks), over_the_agent)
+                    chunks, samples, heard, ahead = [], 0, False, None
+                    continue
+                if isinstance(item, _WhisperStream.Paused):
+                    if heard and ahead is None and runner_idle(whisper):
+                        ahead = asyncio.ensure_future(
+                            transcribe_on_runner(whisper, np.concatenate(chunks), self._wanted)
+                        )
+                    continue
+                if isinstance(item, _WhisperStream.WentOn):
+                    if ahead is not None:
+                        _forget(ahead)
+                        ahead = None
+                    continue
+                pcm = np.frombuffer(item.data, dtype=np.int16)
+                if item.num_channels > 1:
+                    pcm = pcm.reshape(-1, item.num_channels).mean(axis=1)
+                chunk = pcm.astype(np.float32) / 32768.0
+                loud = bool(len(chunk)) and float(np.sqrt(np.mean(chunk * chunk))) > QUIET_RMS
+                chunks.append(chunk)
+                samples += len(chunk)
+                heard = heard or loud
+                if not heard:  # only a short pre-roll of quiet audio is kept before speech
+                    while chunks and samples - len(chunks[0]) >= PRE_ROLL_SECONDS * WHISPER_RATE:
+                        samples -= len(chunks.pop(0))
+                while samples > limit and len(chunks) > 1:
                     samples -= len(chunks.pop(0))
-            while samples > limit and len(chunks) > 1:
-                samples -= len(chunks.pop(0))
+        finally:
+            if ahead is not None:  # the stream closed in the respondent's pause
+                _forget(ahead)
 
     async def _transcribe(self, audio: np.ndarray, over_the_agent: bool) -> None:
         started = time.monotonic()
