@@ -20,7 +20,7 @@ on a database on the same host `?sslmode=disable` saves the encryption's CPU (do
 turn post (`PUT /api/agent/interviews/{id}/turns/{seq}`), spread over `--interviews` interviews in progress.
 Agent dispatch is off (`DISPATCH_AGENTS=false`), so no LiveKit call is in either. `--processes N` serves
 PostgreSQL with N server processes (`WEB_CONCURRENCY`); SQLite is always served by one (it refuses more).
-`--server uvicorn` serves it with uvicorn instead of granian (`HTTP_SERVER`), to compare the two; `--healthz` adds
+`--server granian` serves it with granian instead of uvicorn (`HTTP_SERVER`), to compare the two; `--healthz` adds
 a row of `GET /healthz` at each rate (no database, no work: the floor every request pays for HTTP and the framework).
 """
 

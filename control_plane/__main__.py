@@ -153,7 +153,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
-    s.add_argument("--log-level", default="info")
+    s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     s = sub.add_parser("create-user", help="create a researcher account and print its API key")

@@ -19,7 +19,7 @@ SQLITE_POOL_SIZE = 20  # DB_POOL_SIZE's default on SQLite
 DEFAULT_VOICES = ("alloy", "ash", "coral", "echo", "nova", "sage", "shimmer")
 
 
-HTTP_SERVERS = ("granian", "uvicorn")
+HTTP_SERVERS = ("uvicorn", "granian")
 
 
 class SettingsError(ValueError):
@@ -56,9 +56,9 @@ class Settings:
     db_pool_size: int = 5
     # Server processes per host (`python -m control_plane serve`), all on one port; above 1 needs PostgreSQL.
     web_concurrency: int = 1
-    # The HTTP server `serve` runs: granian (its HTTP protocol in Rust; the default) or uvicorn (docs/benchmarks.md,
-    # fifth round). Both serve the same ASGI app.
-    http_server: str = "granian"
+    # The HTTP server `serve` runs the app in: uvicorn, or granian (its HTTP protocol in Rust). Both serve the same app;
+    # granian spent no less CPU per request here and met no target uvicorn misses (docs/benchmarks.md, fifth round).
+    http_server: str = "uvicorn"
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (a reverse proxy on the same host): the client
     # address that sign-in limits and `/metrics` judge is then the one the proxy names. Comma-separated addresses or
     # networks, `*` for any.
