@@ -57,8 +57,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _serve_granian(args: argparse.Namespace, settings) -> None:
     """granian: HTTP/1.1 parsed and written in Rust, the app on uvloop in each of its worker processes (it always
-    starts at least one: this process only supervises, and on SIGTERM stops them, each finishing its requests and
-    running the app's shutdown). No websockets: the app serves none."""
+    starts at least one: this process only supervises, and on SIGTERM stops them; each stops accepting and runs the
+    app's shutdown). No websockets: the app serves none."""
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.log import LogLevels
     from granian.server import Server
