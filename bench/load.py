@@ -20,6 +20,8 @@ on a database on the same host `?sslmode=disable` saves the encryption's CPU (do
 turn post (`PUT /api/agent/interviews/{id}/turns/{seq}`), spread over `--interviews` interviews in progress.
 Agent dispatch is off (`DISPATCH_AGENTS=false`), so no LiveKit call is in either. `--processes N` serves
 PostgreSQL with N server processes (`WEB_CONCURRENCY`); SQLite is always served by one (it refuses more).
+`--server granian` serves it with granian instead of uvicorn (`HTTP_SERVER`), to compare the two; `--healthz` adds
+a row of `GET /healthz` at each rate (no database, no work: the floor every request pays for HTTP and the framework).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from pathlib import Path
 import aiohttp
 
 from control_plane.livekit import agent_key
-from control_plane.settings import load_settings
+from control_plane.settings import HTTP_SERVERS, Settings, load_settings
 from scripts.stack import Stack
 
 SECRET = "bench-secret-key-0123456789abcdef-0123"
@@ -173,7 +175,16 @@ class Load:
         )
 
 
-async def run(database: str, base: str, pid: int, rates: list[float], seconds: float, interviews: int, timeout: float):
+async def run(
+    database: str,
+    base: str,
+    pid: int,
+    rates: list[float],
+    seconds: float,
+    interviews: int,
+    timeout: float,
+    healthz: bool = False,
+):
     rows = []
     async with Load(base, pid, timeout) as load:
         auth, project = await load.researcher(f"load-{time.time_ns()}@example.com")
@@ -212,6 +223,8 @@ async def run(database: str, base: str, pid: int, rates: list[float], seconds: f
             n = int(rate * seconds)
             rows.append(await load.measure(database, "join", rate, await joins(n)))
             rows.append(await load.measure(database, "turn", rate, turns(n)))
+            if healthz:
+                rows.append(await load.measure(database, "healthz", rate, [("GET", "/healthz", None, None)] * n))
     return rows
 
 
@@ -226,6 +239,7 @@ def bench(database_url: str | None, args) -> list[Row]:
             "DISPATCH_AGENTS": "false",
             "DB_POOL_SIZE": str(args.pool) if args.pool is not None else "",
             "WEB_CONCURRENCY": str(args.processes if database_url else 1),
+            "HTTP_SERVER": args.server,
         },
     )
     proc = stack.start_control_plane()
@@ -248,6 +262,7 @@ def bench(database_url: str | None, args) -> list[Row]:
                 args.seconds,
                 args.interviews,
                 args.timeout,
+                args.healthz,
             )
         )
     finally:
@@ -267,20 +282,26 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=1, help="WEB_CONCURRENCY on PostgreSQL (SQLite always runs one process)"
     )
+    parser.add_argument("--server", choices=HTTP_SERVERS, default=Settings.http_server, help="the HTTP server")
+    parser.add_argument(
+        "--healthz",
+        action="store_true",
+        help="also GET /healthz at each rate: what the HTTP server and the app cost alone",
+    )
     parser.add_argument("--profile", help="record the server with py-spy into PROFILE-<database>.txt (folded stacks)")
     parser.add_argument("--postgres", help="a PostgreSQL URL for an empty database to compare with")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True, help="run on SQLite")
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",")]
     rows = (bench(None, args) if args.sqlite else []) + (bench(args.postgres, args) if args.postgres else [])
-    print(f"\ncontrol plane under open-loop load, {args.seconds:g} s per rate, {os.cpu_count()} cores")
+    print(f"\ncontrol plane under open-loop load, {args.seconds:g} s per rate, {os.cpu_count()} cores, {args.server}")
     print(
-        f"{'database':<11}{'kind':<6}{'target/s':>9}{'achieved/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'database':<11}{'kind':<8}{'target/s':>9}{'achieved/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"{'CPU ms/req':>11}{'load CPU':>9}"
     )
     for r in rows:
         print(
-            f"{r.database:<11}{r.kind:<6}{r.target:>9.0f}{r.achieved:>11.1f}{r.p50:>9.1f}{r.p99:>9.1f}"
+            f"{r.database:<11}{r.kind:<8}{r.target:>9.0f}{r.achieved:>11.1f}{r.p50:>9.1f}{r.p99:>9.1f}"
             f"{r.errors:>8}{r.cpu_ms:>11.2f}{r.load_cpu_ms:>9.2f}"
         )
 

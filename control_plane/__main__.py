@@ -32,9 +32,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from control_plane.app import served_app
     from control_plane.db import migrate
 
     settings = load_settings()
@@ -42,39 +39,77 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _run(migrate())
     processes = settings.web_concurrency
     where = f"http://{args.host}:{args.port} (public address {settings.public_base_url})"
+    serve = _serve_granian if settings.http_server == "granian" else _serve_uvicorn
     if processes == 1:
-        print(f"Control plane on {where}", flush=True)
-        uvicorn.run(served_app(settings), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        print(f"Control plane on {where}, served by {settings.http_server}", flush=True)
+        serve(args, settings)
         return 0
     # Several processes on one port, each the whole app (its own pool, its own background loops: those take leases
     # and claims in the database, so they are as safe here as in separate replicas). Their metrics meet in a
-    # directory of their own, which `GET /metrics` in any of them sums.
+    # directory of their own, which `GET /metrics` in any of them sums; prometheus-client reads where at import, so
+    # it is set before any server process imports the app.
     with tempfile.TemporaryDirectory(prefix="control-plane-metrics-") as shared:
         os.environ[MULTIPROCESS_DIR] = shared
-        print(f"Control plane on {where}, {processes} server processes", flush=True)
-        uvicorn.run(
-            "control_plane.app:served_app",
-            factory=True,
-            workers=processes,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=False,
-            log_config=_worker_logging(),
-        )
+        print(f"Control plane on {where}, {processes} server processes, served by {settings.http_server}", flush=True)
+        serve(args, settings)
     return 0
 
 
-def _worker_logging() -> dict:
-    """uvicorn's logging, plus ours (`main`'s), set up again in each server process it starts."""
+def _serve_granian(args: argparse.Namespace, settings) -> None:
+    """granian: HTTP/1.1 parsed and written in Rust, the app on uvloop in each of its worker processes (it always
+    starts at least one: this process only supervises, and on SIGTERM stops them; each stops accepting and runs the
+    app's shutdown). No websockets: the app serves none."""
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    Server(
+        "control_plane.app:proxied_app",
+        factory=True,
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=settings.web_concurrency,
+        loop=Loops.uvloop,
+        http=HTTPModes.http1,
+        websockets=False,
+        log_level=LogLevels(args.log_level),
+        log_dictconfig=_logging(),
+        log_access=False,
+    ).serve()
+
+
+def _serve_uvicorn(args: argparse.Namespace, settings) -> None:
+    import uvicorn
+
+    options = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": False}
+    options["forwarded_allow_ips"] = settings.forwarded_allow_ips
+    if settings.web_concurrency == 1:
+        from control_plane.app import served_app
+
+        uvicorn.run(served_app(settings), **options)
+        return
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["plain"] = {"format": LOG_FORMAT}
-    config["handlers"]["plain"] = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
-    config["root"] = {"level": "INFO", "handlers": ["plain"]}
-    config["loggers"]["piccolo"] = {"level": "WARNING"}
-    return config
+    for part in ("formatters", "handlers", "loggers"):
+        config[part].update(_logging()[part])
+    config["root"] = _logging()["root"]
+    uvicorn.run(
+        "control_plane.app:served_app", factory=True, workers=settings.web_concurrency, log_config=config, **options
+    )
+
+
+def _logging() -> dict:
+    """Our log lines (`main`'s format, on stderr) in every server process, whichever server started it."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {"plain": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+        "root": {"level": "INFO", "handlers": ["plain"]},
+        "loggers": {"piccolo": {"level": "WARNING"}, "_granian": {"level": "INFO"}},
+    }
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
@@ -118,7 +153,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
-    s.add_argument("--log-level", default="info")
+    s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     s = sub.add_parser("create-user", help="create a researcher account and print its API key")

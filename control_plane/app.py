@@ -12,6 +12,7 @@ import msgspec
 from litestar import Litestar, Router, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp
 
 from control_plane import leases, metrics, pages, webhooks
 from control_plane.accounts import controllers as accounts
@@ -171,3 +172,14 @@ def served_app(settings: Settings | None = None) -> Litestar:
     app = create_app(settings)
     app.on_startup.append(freeze_heap)
     return app
+
+
+def proxied_app() -> ASGIApp:
+    """What granian serves in each of its processes: `served_app`, behind the proxy headers' reading uvicorn does
+    itself. A request from a peer in `FORWARDED_ALLOW_IPS` (by default the loopback: a reverse proxy on the same
+    host) is taken as coming from the client its `X-Forwarded-For` names, over its `X-Forwarded-Proto`; any other
+    peer's headers are ignored. Sign-in limits and `/metrics`' loopback rule judge that address."""
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    settings = load_settings()
+    return wrap_asgi_with_proxy_headers(served_app(settings), settings.forwarded_allow_ips)

@@ -19,6 +19,9 @@ SQLITE_POOL_SIZE = 20  # DB_POOL_SIZE's default on SQLite
 DEFAULT_VOICES = ("alloy", "ash", "coral", "echo", "nova", "sage", "shimmer")
 
 
+HTTP_SERVERS = ("uvicorn", "granian")
+
+
 class SettingsError(ValueError):
     """A setting is missing or wrong; the message names it."""
 
@@ -53,6 +56,13 @@ class Settings:
     db_pool_size: int = 5
     # Server processes per host (`python -m control_plane serve`), all on one port; above 1 needs PostgreSQL.
     web_concurrency: int = 1
+    # The HTTP server `serve` runs the app in: uvicorn, or granian (its HTTP protocol in Rust). Both serve the same app;
+    # granian spent no less CPU per request here and met no target uvicorn misses (docs/benchmarks.md, fifth round).
+    http_server: str = "uvicorn"
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (a reverse proxy on the same host): the client
+    # address that sign-in limits and `/metrics` judge is then the one the proxy names. Comma-separated addresses or
+    # networks, `*` for any.
+    forwarded_allow_ips: str = "127.0.0.1"
     # The language model, read as the agent workers read it (`llm_settings`): reports use it, and whether it is set
     # says whether interviewers can translate a guide into the link's language (the offline interviewer cannot).
     llm_base_url: str = ""
@@ -189,6 +199,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dispatch_agents=_bool(env, "DISPATCH_AGENTS", d.dispatch_agents),
         db_pool_size=_int(env, "DB_POOL_SIZE", SQLITE_POOL_SIZE if sqlite else d.db_pool_size, 0, 1000),
         web_concurrency=_int(env, "WEB_CONCURRENCY", d.web_concurrency, 1, 64),
+        http_server=(env.get("HTTP_SERVER") or d.http_server).strip().lower(),
+        forwarded_allow_ips=(env.get("FORWARDED_ALLOW_IPS") or d.forwarded_allow_ips).strip(),
         llm_base_url=llm_base_url,
         llm_api_key=llm_api_key,
         report_llm_base_url=report_llm_base_url,
@@ -234,6 +246,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"BUY_TOKENS_URL must be an https:// address, got {settings.buy_tokens_url!r}")
     if not settings.database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+    if settings.http_server not in HTTP_SERVERS:
+        raise SettingsError(f"HTTP_SERVER must be {' or '.join(HTTP_SERVERS)}, got {settings.http_server!r}")
     if settings.web_concurrency > 1 and settings.database_url.startswith("sqlite"):
         # SQLite has one writer at a time: one process queues its writes on its own lock, several would meet in
         # SQLite's busy handler, which sleeps and retries (docs/benchmarks.md: seconds of tail under load).

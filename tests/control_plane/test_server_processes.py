@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from control_plane.settings import SettingsError, load_settings
+from control_plane.settings import HTTP_SERVERS, SettingsError, load_settings
 from scripts.stack import Stack
 from tests.metrics import sample
 
@@ -57,11 +57,13 @@ def cpu_seconds(pid: str) -> float:
 
 
 @pytest.mark.postgres
-def test_two_server_processes_share_one_port_and_metrics_count_every_request_once():
+@pytest.mark.parametrize("server", HTTP_SERVERS)
+def test_two_server_processes_share_one_port_and_metrics_count_every_request_once(server):
     stack = Stack(
         Path(tempfile.mkdtemp(prefix="web-concurrency-")),
         database_url=POSTGRES,
         extra_env={
+            "HTTP_SERVER": server,
             "WEB_CONCURRENCY": "2",
             "DISPATCH_AGENTS": "false",
             "SWEEP_INTERVAL_SECONDS": "3600",
@@ -71,10 +73,10 @@ def test_two_server_processes_share_one_port_and_metrics_count_every_request_onc
     proc = stack.start_control_plane()
     try:
         base = stack.control_plane_url
-        children = [  # the server processes (multiprocessing's resource tracker is a child too)
+        children = [  # the server processes (multiprocessing's resource tracker may be a child too)
             pid
             for pid in Path(f"/proc/{proc.popen.pid}/task/{proc.popen.pid}/children").read_text().split()
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
         assert len(children) == 2, f"the supervisor runs {len(children)} server processes"
         # Requests on new connections until each process has worked on some (the kernel spreads them; with the

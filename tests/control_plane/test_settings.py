@@ -41,6 +41,7 @@ def test_production_refuses_a_secret_key_shorter_than_32_bytes():
         ({"LIVEKIT_API_SECRET": "short"}, "LIVEKIT_API_SECRET"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"LIVEKIT_URL": "ws://a:7880,lk2:7880"}, "LIVEKIT_URL"),
+        ({"HTTP_SERVER": "hypercorn"}, "HTTP_SERVER"),
     ],
 )
 def test_a_bad_setting_is_named_in_the_error(env, name):
