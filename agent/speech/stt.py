@@ -51,8 +51,8 @@ TOKENS_PER_SECOND = 12
 MAX_BUFFER_SECONDS = 300
 PRE_ROLL_SECONDS = 0.5
 QUIET_RMS = 60 / 32768  # ≈ -55 dBFS: quieter than any speech a microphone sends
-# Seconds of the VAD's silence after speech before the words are heard ahead of the flush. Silero's silence inside a
-# sentence rarely reaches it (in 8 of the room bench's 60 answers, espeak-ng and Piper), and the end of speech is 0.3 s.
+# Seconds of the VAD's silence after speech before the words are heard ahead of the flush: longer than most of
+# Silero's silences inside a sentence, and well short of the 0.3 s that end the speech.
 HEAR_AHEAD_SECONDS = 0.12
 _BACKCHANNEL = re.compile(
     r"^(?:(?:m+-?h?m+|mhm|uh-?huh|uh|um|hmm+|ah|oh|okay|ok|yeah|yes|yep|right|sure|i see|ага|угу|да|ну|так)\W*)+$",
