@@ -76,8 +76,9 @@ async def test_the_log_is_copied_into_the_database_beside_the_writers_not_in_the
     pooled = db._idle[asyncio.get_running_loop()][-1]
     assert (await pooled.execute_fetchall("PRAGMA wal_autocheckpoint"))[0]["wal_autocheckpoint"] == AUTOCHECKPOINT_PAGES
     deadline = time.monotonic() + 20
-    while main.stat().st_size <= before and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)  # polling the file, with a deadline
+    # the checkpoint grows the file before its count goes up (when its statement returns): wait for both
+    while (main.stat().st_size <= before or db.checkpoints <= checkpoints) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)  # polling the file and the count, with a deadline
     assert main.stat().st_size > before
     assert db.checkpoints > checkpoints
     assert await count(db) == 300
