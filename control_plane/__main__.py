@@ -82,8 +82,13 @@ def _serve_granian(args: argparse.Namespace, settings) -> None:
 def _serve_uvicorn(args: argparse.Namespace, settings) -> None:
     import uvicorn
 
-    options = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": False}
-    options["forwarded_allow_ips"] = settings.forwarded_allow_ips
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
     if settings.web_concurrency == 1:
         from control_plane.app import served_app
 
@@ -91,10 +96,10 @@ def _serve_uvicorn(args: argparse.Namespace, settings) -> None:
         return
     from uvicorn.config import LOGGING_CONFIG
 
-    config = copy.deepcopy(LOGGING_CONFIG)
+    config, ours = copy.deepcopy(LOGGING_CONFIG), _logging()
     for part in ("formatters", "handlers", "loggers"):
-        config[part].update(_logging()[part])
-    config["root"] = _logging()["root"]
+        config[part].update(ours[part])
+    config["root"] = ours["root"]
     uvicorn.run(
         "control_plane.app:served_app", factory=True, workers=settings.web_concurrency, log_config=config, **options
     )
