@@ -83,11 +83,9 @@ def cut_after(audio: np.ndarray, seconds: float | None) -> np.ndarray:
     """`audio` up to `seconds` of silence after its last sound (digital silence added if the clip ends sooner)."""
     if seconds is None:
         return audio
-    frame = stt.WHISPER_RATE // 50
-    frames = audio[: len(audio) // frame * frame].reshape(-1, frame)
-    levels = np.sqrt((frames * frames).mean(axis=1))
+    levels = stt.levels_20ms(audio)
     last = int(np.nonzero(levels > max(stt.QUIET_RMS, levels.max() * 0.1))[0][-1])
-    end = (last + 1) * frame
+    end = (last + 1) * (stt.WHISPER_RATE // 50)
     return np.concatenate([audio[:end], np.zeros(int(seconds * stt.WHISPER_RATE), dtype=np.float32)])
 
 

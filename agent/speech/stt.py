@@ -141,9 +141,15 @@ def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> 
 
 def _loudest(audio: np.ndarray) -> float:
     """The RMS of the loudest 20 ms of `audio` (Whisper says "you" to near-digital silence)."""
+    levels = levels_20ms(audio)
+    return float(levels.max()) if len(levels) else 0.0
+
+
+def levels_20ms(audio: np.ndarray) -> np.ndarray:
+    """The RMS of each whole 20 ms of `audio` (float32 at 16 kHz)."""
     frame = WHISPER_RATE // 50
     frames = audio[: len(audio) // frame * frame].reshape(-1, frame)
-    return float(np.sqrt((frames * frames).mean(axis=1)).max()) if len(frames) else 0.0
+    return np.sqrt((frames * frames).mean(axis=1))
 
 
 def _max_new_tokens(samples: int) -> int:

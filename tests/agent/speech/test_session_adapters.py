@@ -20,6 +20,9 @@ from agent.speech.stt import WhisperSTT
 from .conftest import espeak_frame, rms
 
 RATE = 16000
+# tiny.en hears this espeak-ng sentence right whatever the quiet after it and from run to run (some are on the edge:
+# "I plan my week on Sunday evening." is heard now and then as "I plan might we come someday evening.")
+ANSWER = "We use a shared calendar and a whiteboard in the office."
 
 
 def room_frames(frame: rtc.AudioFrame, silence_s: float = 1.0) -> list[rtc.AudioFrame]:
@@ -47,7 +50,7 @@ async def test_stt_transcribes_each_turn_when_the_session_flushes_it(userdata):
     stt = speech.build_stt("en", userdata)
     assert stt.capabilities.streaming and stt.capabilities.manual_flush  # no VAD of its own
     stream = stt.stream()
-    for frame in room_frames(espeak_frame("I plan my week on Sunday evening.", "en-us"), silence_s=4.0):
+    for frame in room_frames(espeak_frame(ANSWER, "en-us"), silence_s=4.0):
         stream.push_frame(frame)
     stream.flush()
     for frame in room_frames(espeak_frame("Meetings get in the way.", "en-us")):
@@ -57,7 +60,7 @@ async def test_stt_transcribes_each_turn_when_the_session_flushes_it(userdata):
 
     finals = await finals_of(stream)
 
-    assert len(finals) == 2 and "sunday" in finals[0] and "meeting" in finals[1], finals
+    assert len(finals) == 2 and "calendar" in finals[0] and "meeting" in finals[1], finals
 
 
 async def test_a_flush_over_silence_is_no_words(userdata):
@@ -113,11 +116,6 @@ async def test_tts_speaks_streamed_text(userdata):
 
     samples = np.frombuffer(b"".join(bytes(f.data) for f in frames), np.int16)
     assert 1.0 < len(samples) / tts.sample_rate < 6.0 and rms(samples) > 500
-
-
-# tiny.en hears this espeak-ng sentence right whatever the quiet after it (some sentences are on the edge: "I plan my
-# week on Sunday evening." is heard as "I plan might we come someday evening." after 0.12 s or 1 s of quiet)
-ANSWER = "We use a shared calendar and a whiteboard in the office."
 
 
 class CountingWhisper:
