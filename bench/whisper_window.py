@@ -4,11 +4,12 @@
 
 Whisper is trained on 30 s windows and pads every input to 30 s, so a 3 s answer costs as much as 30 s of speech; the
 encoder's input can be cut to a shorter window (with at least a second of silence after the speech), which is what
-this measures against the 30 s window `agent.speech.stt` uses. It transcribes the room
-bench's answers (`bench.room_path`: plain answers, both halves of the paused ones and the whole of them, the barge-ins,
-the e2e tests' sentences), each in espeak-ng and in the Piper voice, in each window, and prints the word error rate per
-voice, the median time per answer and the CPU time per answer (of all the process's threads). `--clips DIR` adds recordings of your own: 16 kHz mono WAV files, each with its
-words in a `.txt` file of the same name (for instance what reached a worker through Chromium).
+this measures against Whisper's own 30 s window (`agent.speech.stt` hears English answers in a 20 s one). It
+transcribes the room bench's answers (`bench.room_path`: plain answers, both halves of the paused ones and the whole
+of them, the barge-ins, the e2e tests' sentences), each in espeak-ng and in the Piper voice, in each window, and
+prints the word error rate per source, the median time per answer and the CPU time per answer (of all the process's
+threads). `--clips DIR` adds recordings of your own: 16 kHz mono WAV files, each with its words in a `.txt` file of
+the same name; `bench.chromium_clips` records them as they reach a worker through Chromium.
 
 `--after` cuts each answer that many seconds after its last sound (its last 20 ms within 20 dB of its loudest), for
 each value given: the stream hears an answer in the respondent's first pause of 0.12 s, where the VAD's end of speech
@@ -26,8 +27,6 @@ from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.tokenizer import Tokenizer
-from faster_whisper.transcribe import get_ctranslate2_storage, get_suppressed_tokens
 from livekit import rtc
 
 from agent.speech import stt
@@ -74,11 +73,6 @@ def corpus(clips: Path | None) -> list[tuple[str, str, np.ndarray]]:
     return found
 
 
-# faster-whisper's own rule for a window that holds no speech
-NO_SPEECH_THRESHOLD = 0.6
-LOG_PROB_THRESHOLD = -1.0
-
-
 def cut_after(audio: np.ndarray, seconds: float | None) -> np.ndarray:
     """`audio` up to `seconds` of silence after its last sound (digital silence added if the clip ends sooner)."""
     if seconds is None:
@@ -90,50 +84,9 @@ def cut_after(audio: np.ndarray, seconds: float | None) -> np.ndarray:
 
 
 def heard_in(model: WhisperModel, window: int, audio: np.ndarray) -> str:
-    """What Whisper hears in a window of `window` seconds; Whisper's own 30 s windows for 30 or a longer answer."""
-    if window >= 30 or len(audio) > (window - 1) * stt.WHISPER_RATE:  # at least a second of silence after speech
-        return stt.transcribe(model, audio, "en").text
-    return in_window(model, audio, "en", window)
-
-
-def in_window(model: WhisperModel, audio: np.ndarray, language: str, seconds: int) -> str:
-    """One utterance in a window of `seconds`: the same greedy decoding as `model.transcribe` (no timestamps, the same
-    suppressed tokens, a segment skipped as no speech by the same rule), on part of the encoder's input."""
-    window = np.zeros(seconds * stt.WHISPER_RATE, dtype=np.float32)
-    window[: len(audio)] = audio
-    # the padding is digital silence, as in Whisper's own 30 s windows (the log-mel floor follows the speech's peak)
-    features = model.feature_extractor(window)[:, : seconds * 100]
-    encoded = model.model.encode(get_ctranslate2_storage(features[None]))
-    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
-    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-    result = model.model.generate(
-        encoded,
-        [prompt],
-        beam_size=1,
-        max_length=len(prompt) + stt._max_new_tokens(len(audio)),
-        return_scores=True,
-        return_no_speech_prob=True,
-        suppress_blank=True,
-        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
-    )[0]
-    tokens = result.sequences_ids[0]
-    avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
-    if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD:
-        return ""
-    return _without_repeats(tokenizer.decode(tokens).strip())
-
-
-def _without_repeats(text: str) -> str:
-    """A sentence said twice in a row once: greedy decoding in a short window may loop on the whole utterance."""
-    kept: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
-        if not kept or _words(sentence) != _words(kept[-1]):
-            kept.append(sentence)
-    return " ".join(kept)
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
+    """What Whisper hears in a window of `window` seconds, as `agent.speech.stt` would with that window; Whisper's
+    own 30 s windows for 30 or an answer too long for the window."""
+    return stt.transcribe(model, audio, "en", window).text
 
 
 def main() -> None:

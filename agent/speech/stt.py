@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_ctranslate2_storage, get_suppressed_tokens
 from livekit import rtc
 from livekit.agents import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions, stt, vad
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
@@ -47,6 +49,12 @@ WHISPER_RATE = 16000
 # Greedy decoding at temperature 0 can loop on unclear audio ("баси баси баси ..."): cap each 30 s window at a
 # generous speaking rate so a loop ends in a fraction of a second instead of filling the window's 448 tokens.
 TOKENS_PER_SECOND = 12
+# An English answer is heard in a 20 s window instead of Whisper's 30 s: half the time, and over 99 answers recorded
+# through Chromium as many words wrong (`bench.chromium_clips`, `bench.whisper_window`; docs/offline.md).
+WINDOW_SECONDS = 20
+# faster-whisper's rule for a window that holds no speech
+NO_SPEECH_THRESHOLD = 0.6
+LOG_PROB_THRESHOLD = -1.0
 # The stream keeps at most this much audio between two flushes; quiet audio before the speech is dropped as it comes.
 MAX_BUFFER_SECONDS = 300
 PRE_ROLL_SECONDS = 0.5
@@ -117,12 +125,16 @@ def runner_idle(model: WhisperModel) -> bool:
     return not _in_flight.get(id(model))
 
 
-def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> Transcript:
-    """Blocking: `audio` is mono float32 at 16 kHz; `language` None detects it. Every utterance is heard in Whisper's
-    own 30 s windows: in a shorter one Whisper mishears more of what reaches it through the browser
-    (`bench.whisper_window`; docs/offline.md)."""
+def transcribe(
+    model: WhisperModel, audio: np.ndarray, language: str | None, window: int = WINDOW_SECONDS
+) -> Transcript:
+    """Blocking: `audio` is mono float32 at 16 kHz; `language` None detects it. An English-only model hears an
+    utterance of up to `window` - 1 s in a window of `window` s; a multilingual model (which detects the language
+    over Whisper's own 30 s), any longer utterance, and any `window` of 30 s or more, in Whisper's own 30 s windows."""
     if len(audio) < WHISPER_RATE // 10 or _loudest(audio) <= QUIET_RMS:  # under 0.1 s, or no sound: nothing said
         return Transcript("", language or "en", 0.0, 0.0, len(audio) / WHISPER_RATE)
+    if window < 30 and not model.model.is_multilingual and len(audio) <= (window - 1) * WHISPER_RATE:
+        return in_window(model, audio, window)
     segments, info = model.transcribe(
         audio,
         language=language,
@@ -137,6 +149,49 @@ def transcribe(model: WhisperModel, audio: np.ndarray, language: str | None) -> 
     text = " ".join(segment.text.strip() for segment in segments).strip()
     confidence = float(np.exp(np.mean([s.avg_logprob for s in segments]))) if segments else 0.0
     return Transcript(text, info.language, info.language_probability, confidence, info.duration)
+
+
+def in_window(model: WhisperModel, audio: np.ndarray, seconds: int) -> Transcript:
+    """One English utterance in a window of `seconds`, with at least a second of silence after it: the decoding
+    `model.transcribe` does (greedy, no timestamps, the same suppressed tokens, a window skipped as no speech by the
+    same rule) on that part of the encoder's input. The encoder's cost follows the window's length."""
+    window = np.zeros(seconds * WHISPER_RATE, dtype=np.float32)
+    window[: len(audio)] = audio
+    # The padding is digital silence, as in Whisper's own windows (the log-mel floor follows the speech's peak).
+    features = model.feature_extractor(window)[:, : seconds * 100]
+    encoded = model.model.encode(get_ctranslate2_storage(np.ascontiguousarray(features[None])))
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
+    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    result = model.model.generate(
+        encoded,
+        [prompt],
+        beam_size=1,
+        max_length=len(prompt) + _max_new_tokens(len(audio)),
+        return_scores=True,
+        return_no_speech_prob=True,
+        suppress_blank=True,
+        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+    )[0]
+    tokens = result.sequences_ids[0]
+    avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+    duration = len(audio) / WHISPER_RATE
+    if result.no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD:
+        return Transcript("", "en", 1.0, 0.0, duration)
+    text = _without_repeats(tokenizer.decode(tokens).strip())
+    return Transcript(text, "en", 1.0, float(np.exp(avg_logprob)), duration)
+
+
+def _without_repeats(text: str) -> str:
+    """A sentence said twice in a row, once: greedy decoding in a short window may loop on the whole utterance."""
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if not kept or _words(sentence) != _words(kept[-1]):
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
 
 
 def _loudest(audio: np.ndarray) -> float:

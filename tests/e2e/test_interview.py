@@ -212,7 +212,10 @@ def test_the_respondent_interrupts_the_greeting_and_the_agent_yields_at_once(e2e
     greeting, question = turns[0], next(t for t in turns if t["speaker"] == "respondent")
     assert greeting["speaker"] == "agent" and greeting["seq"] == 1
     assert "plan your week" not in greeting["text"].lower(), "the greeting was said to its end"
-    assert re.search(r"hear", question["text"], re.I), f"expected {BARGE_IN!r}, heard {question['text']!r}"
+    # Their question is their turn. Whisper may mishear a word of what the browser sent (tiny.en has heard "hear" as
+    # "fear" here); how well it hears is bench.whisper_window's to measure, over a hundred answers.
+    said, got = re.findall(r"\w+", BARGE_IN.lower()), re.findall(r"\w+", question["text"].lower())
+    assert sum(w in got for w in said) >= len(said) - 1, f"expected {BARGE_IN!r}, heard {question['text']!r}"
     # At the respondent's end: when they started to speak over the greeting, and when the greeting went quiet.
     greeting_began = heard["agent"][0]
     spoke = first_after(heard["mic"], greeting_began)

@@ -126,10 +126,20 @@ class CountingWhisper:
         self.calls = 0
         self.began = threading.Event()
 
-    def transcribe(self, *args, **kwargs):
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def _begin(self) -> None:
         self.calls += 1
         self.began.set()
+
+    def transcribe(self, *args, **kwargs):  # Whisper's own 30 s windows
+        self._begin()
         return self._model.transcribe(*args, **kwargs)
+
+    def feature_extractor(self, *args, **kwargs):  # a shorter window: the first step of a transcription
+        self._begin()
+        return self._model.feature_extractor(*args, **kwargs)
 
 
 def counting_stt(userdata) -> tuple[WhisperSTT, CountingWhisper]:

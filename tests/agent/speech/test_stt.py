@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from livekit import rtc
 
 from agent import speech
-from agent.speech.stt import WHISPER_RATE, is_backchannel, to_whisper_audio, transcribe
+from agent.speech.stt import WHISPER_RATE, WINDOW_SECONDS, is_backchannel, to_whisper_audio, transcribe
 
 from .conftest import espeak_frame
 
@@ -103,3 +104,51 @@ def test_whisper_runs_on_one_thread_of_its_own_per_model(userdata):
     assert first == again, "one thread per model: CTranslate2 runs one transcription at a time"
     assert first[1].startswith("whisper")
     assert runner(base).submit(where).result() != first
+
+
+class Calls:
+    """A Whisper model that says which way each transcription went: Whisper's own 30 s windows or a shorter one."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+        self.ways: list[str] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def transcribe(self, *args, **kwargs):
+        self.ways.append("30 s windows")
+        return self._model.transcribe(*args, **kwargs)
+
+    def feature_extractor(self, *args, **kwargs):
+        self.ways.append("short window")
+        return self._model.feature_extractor(*args, **kwargs)
+
+
+def test_an_english_answer_is_heard_in_a_20_s_window_and_a_longer_one_in_whispers_own(userdata):
+    tiny = Calls(userdata["speech"]["tiny.en"])
+    short = to_whisper_audio(espeak_frame("I work as a software engineer in London.", "en-us"))
+    long = np.concatenate([short, np.zeros(19 * WHISPER_RATE, np.float32), short])
+
+    heard = transcribe(tiny, short, "en").text.lower()
+    assert tiny.ways == ["short window"] and WINDOW_SECONDS == 20
+    assert {"software", "engineer", "london"} <= set(re.findall(r"\w+", heard)), heard
+
+    assert transcribe(tiny, long, "en").text.lower().count("london") == 2
+    assert transcribe(tiny, short, "en", window=30).text
+    assert tiny.ways == ["short window", "30 s windows", "30 s windows"]
+
+
+def test_the_multilingual_model_detects_the_language_in_whispers_own_windows(userdata):
+    base = Calls(userdata["speech"]["base"])
+
+    result = transcribe(base, to_whisper_audio(espeak_frame("Good morning, I plan my week.", "en-us")), None)
+
+    assert base.ways == ["30 s windows"] and result.language == "en"
+
+
+def test_a_sentence_looped_by_greedy_decoding_is_kept_once():
+    from agent.speech.stt import _without_repeats
+
+    assert _without_repeats("I plan on Sundays. I plan on Sundays.") == "I plan on Sundays."
+    assert _without_repeats("Yes. I plan, yes, I plan! Yes.") == "Yes. I plan, yes, I plan! Yes."
