@@ -9,7 +9,8 @@ transcribes the room bench's answers (`bench.room_path`: plain answers, both hal
 of them, the barge-ins, the e2e tests' sentences), each in espeak-ng and in the Piper voice, in each window, and
 prints the word error rate per source, the median time per answer and the CPU time per answer (of all the process's
 threads). `--clips DIR` adds recordings of your own: 16 kHz mono WAV files, each with its words in a `.txt` file of
-the same name; `bench.chromium_clips` records them as they reach a worker through Chromium.
+the same name; `bench.chromium_clips` records them as they reach a worker through Chromium. A second table counts,
+for each shorter window, the answers heard with more and with fewer words wrong than in the longest one.
 
 `--after` cuts each answer that many seconds after its last sound (its last 20 ms within 20 dB of its loudest), for
 each value given: the stream hears an answer in the respondent's first pause of 0.12 s, where the VAD's end of speech
@@ -110,7 +111,9 @@ def main() -> None:
         + " | WER all | median s per answer | CPU s per answer |"
     )
     print("| --- |" + " --- |" * (len(sources) + 3 + bool(args.after)))
+    per_answer: dict[tuple[int, float | None], list[int]] = {}  # each answer's word errors, by window and cut
     for window, tail in [(int(w), t) for w in args.windows.split(",") for t in tails]:
+        per_answer[window, tail] = []
         errors = dict.fromkeys(sources, 0)
         said = dict.fromkeys(sources, 0)
         took = []
@@ -120,6 +123,7 @@ def main() -> None:
             heard = heard_in(model, window, cut_after(audio, tail))
             took.append(time.perf_counter() - started)
             wrong = word_errors(words(text), words(heard))
+            per_answer[window, tail].append(wrong)
             errors[source] += wrong
             said[source] += len(words(text))
             if args.show and wrong > 1:
@@ -133,6 +137,23 @@ def main() -> None:
             + " | ".join(cells)
             + f" | {total:.1f} % | {statistics.median(took):.2f} | {cpu:.2f} |"
         )
+
+    windows = sorted({w for w, _ in per_answer})
+    if len(windows) > 1:
+        print(f"\nAnswers heard with more / fewer words wrong than in the {windows[-1]} s window, by source:\n")
+        print("| window s | " + ("silence after s | " if args.after else "") + " | ".join(sources) + " |")
+        print("| --- |" + " --- |" * (len(sources) + bool(args.after)))
+        for window, tail in per_answer:
+            if window == windows[-1]:
+                continue
+            base = per_answer[windows[-1], tail]
+            cells = []
+            for s in sources:
+                pairs = [
+                    (a, b) for (src, _, _), a, b in zip(clips, per_answer[window, tail], base, strict=True) if src == s
+                ]
+                cells.append(f"{sum(a > b for a, b in pairs)} / {sum(a < b for a, b in pairs)} of {len(pairs)}")
+            print(f"| {window} | " + (f"{tail} | " if args.after else "") + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ keeps the respondent's audio and transcribes it when the session flushes, which 
 end-of-turn model say the turn may be over. No second VAD runs for the STT (the framework's `StreamAdapter` would
 run one per interview on every frame, doubling the VAD's cost), and the transcript starts as soon as the turn is
 judged over instead of after a VAD silence of its own. Decoding is greedy (`beam_size=1`) at temperature 0 only:
-the temperature fallback costs up to 6x on a hard utterance and buys little for an interview answer.
+the temperature fallback costs up to 6x on a hard utterance and buys little for an interview answer. An English
+answer is heard in a 20 s window instead of Whisper's 30 s (`WINDOW_SECONDS`): half the encoder's work, and as many
+words heard wrong over answers recorded through Chromium.
 
 The words are heard ahead of the flush. The session's VAD reports the end of speech after 0.3 s of silence; the
 worker's `PauseWatch` tells the STT when the respondent has been silent for `HEAR_AHEAD_SECONDS` (0.12 s) of that,
@@ -46,7 +48,7 @@ from agent.speech import models
 
 log = logging.getLogger("agent.speech.stt")
 WHISPER_RATE = 16000
-# Greedy decoding at temperature 0 can loop on unclear audio ("баси баси баси ..."): cap each 30 s window at a
+# Greedy decoding at temperature 0 can loop on unclear audio ("баси баси баси ..."): cap each window at a
 # generous speaking rate so a loop ends in a fraction of a second instead of filling the window's 448 tokens.
 TOKENS_PER_SECOND = 12
 # An English answer is heard in a 20 s window instead of Whisper's 30 s: half the time, and over 99 answers recorded
