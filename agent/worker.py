@@ -35,7 +35,7 @@ from livekit.agents.inference import VAD
 
 from agent import metrics, providers, replies
 from agent.capacity import LOAD_THRESHOLD, HostCPU, worker_load
-from agent.config import AGENT_NAME, load_worker_settings
+from agent.config import AGENT_NAME, hand_to_framework, load_worker_settings
 from agent.control_plane import open_interview
 from agent.heartbeat import keep_leases
 from agent.session import compose, new_interview_progress
@@ -44,6 +44,7 @@ from agent.turn_taking import AEC_WARMUP, VAD_MIN_SILENCE, load_turn_detector, t
 
 log = logging.getLogger("agent.worker")
 settings = load_worker_settings()
+hand_to_framework(settings)
 
 # The rate the VAD, the end-of-turn model and Whisper hear at.
 INPUT_RATE = 16000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import ConfigError, load_worker_settings
+from agent.config import ConfigError, hand_to_framework, load_worker_settings
 
 
 def test_defaults_run_interviews_as_threads_with_a_cpu_limit_and_no_metrics_port():
@@ -22,3 +22,20 @@ def test_the_settings_are_read():
 def test_an_unknown_executor_is_refused_by_name():
     with pytest.raises(ConfigError, match="JOB_EXECUTOR"):
         load_worker_settings({"JOB_EXECUTOR": "fibre"})
+
+
+@pytest.mark.parametrize(("given", "warn"), [({}, 0.25), ({"LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS": "400"}, 0.4)])
+def test_the_event_loop_monitors_threshold_reaches_the_framework(monkeypatch, given, warn):
+    from livekit.agents.telemetry.loop_monitor import LoopMonitorThresholds
+
+    monkeypatch.delenv("LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS", raising=False)
+    hand_to_framework(load_worker_settings(given))
+    assert LoopMonitorThresholds.from_env().warn == warn
+
+
+def test_the_event_loop_monitor_can_be_turned_off(monkeypatch):
+    from livekit.agents.telemetry.loop_monitor import LoopMonitorThresholds
+
+    monkeypatch.delenv("LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS", raising=False)
+    hand_to_framework(load_worker_settings({"LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS": "0"}))
+    assert LoopMonitorThresholds.from_env() is None
