@@ -49,8 +49,8 @@ class WorkerSettings:
     # Prometheus metrics at :<port>/metrics; 0 turns them off.
     metrics_port: int = 0
     # The framework's event-loop monitor reports a loop blocked this long (ms; 0 turns it off). It wakes every loop
-    # every fifth of this (at most every 50 ms): at the framework's 100 ms, an idle worker's five loops cost 3 of its
-    # 4 CPU-s a minute; at 250 ms, 1.5.
+    # every fifth of this (at most every 50 ms): an idle worker used 3.1 CPU-s a minute at the framework's 100 ms, 2.1
+    # at 250 ms and 0.7 with the monitor off (`python -m bench.idle_worker`).
     loop_block_warn_ms: int = 250
 
     @property
