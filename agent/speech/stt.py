@@ -51,7 +51,7 @@ WHISPER_RATE = 16000
 # Greedy decoding at temperature 0 can loop on unclear audio ("баси баси баси ..."): cap each window at a
 # generous speaking rate so a loop ends in a fraction of a second instead of filling the window's 448 tokens.
 TOKENS_PER_SECOND = 12
-# An English answer is heard in a 20 s window instead of Whisper's 30 s: half the time, and over 99 answers recorded
+# An English answer is heard in a 20 s window instead of Whisper's 30 s: half the time, and over 86 answers recorded
 # through Chromium as many words wrong (`bench.chromium_clips`, `bench.whisper_window`; docs/offline.md).
 WINDOW_SECONDS = 20
 # faster-whisper's rule for a window that holds no speech
