@@ -23,6 +23,7 @@ for an answer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
@@ -162,8 +163,7 @@ def in_window(model: WhisperModel, audio: np.ndarray, seconds: int) -> Transcrip
     # The padding is digital silence, as in Whisper's own windows (the log-mel floor follows the speech's peak).
     features = model.feature_extractor(window)[:, : seconds * 100]
     encoded = model.model.encode(get_ctranslate2_storage(np.ascontiguousarray(features[None])))
-    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
-    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    tokenizer, prompt, suppressed = _english_decoding(model)
     result = model.model.generate(
         encoded,
         [prompt],
@@ -172,7 +172,7 @@ def in_window(model: WhisperModel, audio: np.ndarray, seconds: int) -> Transcrip
         return_scores=True,
         return_no_speech_prob=True,
         suppress_blank=True,
-        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+        suppress_tokens=suppressed,
     )[0]
     tokens = result.sequences_ids[0]
     avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
@@ -181,6 +181,13 @@ def in_window(model: WhisperModel, audio: np.ndarray, seconds: int) -> Transcrip
         return Transcript("", "en", 1.0, 0.0, duration)
     text = _without_repeats(tokenizer.decode(tokens).strip())
     return Transcript(text, "en", 1.0, float(np.exp(avg_logprob)), duration)
+
+
+@functools.cache
+def _english_decoding(model: WhisperModel) -> tuple[Tokenizer, list[int], list[int]]:
+    """The tokenizer, the prompt and the suppressed tokens of `model`'s English transcription: made once per model."""
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
+    return tokenizer, [*tokenizer.sot_sequence, tokenizer.no_timestamps], list(get_suppressed_tokens(tokenizer, [-1]))
 
 
 def _without_repeats(text: str) -> str:
