@@ -217,9 +217,35 @@ def _hold_leases() -> None:
         keep_leases(server, settings.control_plane_url, settings.livekit_api_secret)
     )
     _leases.append(task)  # keep a reference for the worker's life
+    report_freed_places_at_once(server)
 
 
 _leases: list[asyncio.Task] = []
+
+
+def report_freed_places_at_once(worker: AgentServer) -> None:
+    """When an interview's job ends, tell LiveKit the worker's new load at once. The framework reports it every 2.5 s,
+    and LiveKit sends no job to a worker it last heard was full: a respondent who joined in between found no
+    interviewer free, and the control plane sent the dispatch again only after it had gone untaken (6 s) and a pause
+    (5 s), 11 s of waiting for a place that was free. The framework has no public hook for this."""
+    pool = getattr(worker, "_proc_pool", None)
+    update = getattr(worker, "_update_worker_status", None)
+    if pool is None or update is None or not hasattr(worker, "_worker_load"):
+        log.warning("the agent framework has changed: a freed place is reported at its next status update only")
+        return
+    loop = asyncio.get_running_loop()
+    reports: set[asyncio.Task] = set()
+
+    async def report() -> None:
+        worker._worker_load = report_load(worker)  # the job is out of the pool's list by now
+        await update()
+
+    def closed(_job: object) -> None:
+        task = loop.create_task(report())
+        reports.add(task)
+        task.add_done_callback(reports.discard)
+
+    pool.on("process_closed", closed)
 
 
 def main() -> None:
