@@ -48,10 +48,12 @@ class WorkerSettings:
     job_executor: str = "thread"
     # Prometheus metrics at :<port>/metrics; 0 turns them off.
     metrics_port: int = 0
-    # The framework's event-loop monitor reports a loop blocked this long (ms; 0 turns it off). It wakes every loop
-    # every fifth of this (at most every 50 ms): an idle worker used 3.1 CPU-s a minute at the framework's 100 ms, 2.1
-    # at 250 ms and 0.7 with the monitor off (`python -m bench.idle_worker`).
-    loop_block_warn_ms: int = 250
+    # The framework's event-loop monitor reports a loop blocked this long (ms; 0, the default, turns it off). It wakes
+    # every event loop of the worker (its own and one per warm or running interview) every fifth of this, and at most
+    # every 50 ms whatever the threshold: an idle worker used 1.37 CPU-s a minute at 250 ms, 1.38 at 1000 ms and 0.47
+    # with it off (`python -m bench.idle_worker`). It is a diagnostic: turn it on (250) to find what blocks a loop;
+    # the per-turn latency metrics show what respondents feel.
+    loop_block_warn_ms: int = 0
 
     @property
     def uses_openai(self) -> bool:
