@@ -11,28 +11,20 @@ import pytest
 THREADS_AFTER_NUMPY = "import numpy, os; print(len(os.listdir('/proc/self/task')))"
 
 
-def threads_after(prelude: str, env: dict[str, str]) -> int:
-    done = subprocess.run(
-        [sys.executable, "-c", f"{prelude}{THREADS_AFTER_NUMPY}"], env=env, capture_output=True, text=True, check=True
-    )
-    return int(done.stdout.strip())
+def python(code: str, env: dict[str, str]) -> str:
+    """What a fresh interpreter prints running `code` in `env`."""
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc (Linux)")
 def test_importing_the_agent_first_leaves_numpy_without_a_thread_pool():
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
-    assert threads_after("import agent; ", env) == 1
+    assert int(python(f"import agent; {THREADS_AFTER_NUMPY}", env)) == 1
     if (os.cpu_count() or 1) > 1:  # the pool it would have had: one thread per core
-        assert threads_after("", env) > 1
+        assert int(python(THREADS_AFTER_NUMPY, env)) > 1
 
 
 def test_a_thread_count_the_operator_set_is_kept():
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "3"}
-    done = subprocess.run(
-        [sys.executable, "-c", "import agent, os; print(os.environ['OPENBLAS_NUM_THREADS'])"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.strip() == "3"
+    assert python("import agent, os; print(os.environ['OPENBLAS_NUM_THREADS'])", env) == "3"

@@ -33,7 +33,6 @@ def test_the_host_cpu_is_measured_between_zero_and_one():
 def test_an_idle_worker_accepts_as_many_respondents_joining_together_as_it_may_hold(monkeypatch):
     """The framework counts each job it has accepted but not yet started as LOAD_THRESHOLD / num_idle_processes of
     load; the worker must still say it is available with MAX_INTERVIEWS - 1 such jobs, and full with MAX_INTERVIEWS."""
-
     from agent import worker
 
     server, most = worker.server, worker.settings.max_interviews
